@@ -1,0 +1,80 @@
+"""The marketplace's user: one account, signed in by email, with customer/seller roles."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class EmailUserManager(UserManager):
+    """Creates users keyed by email; there is no separate username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        email = self.normalize_email(email).lower()
+        user = self.model(email=email, **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        if extra_fields.get("is_staff") is not True or extra_fields.get("is_superuser") is not True:
+            raise ValueError("A superuser must have is_staff=True and is_superuser=True.")
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        # Sign-in is case-insensitive on the address.
+        return self.get(email__iexact=username)
+
+
+class User(AbstractUser):
+    """A person with an account.
+
+    ``is_customer`` and ``is_seller`` are independent: a seller may also buy. Staff and
+    editors are neither by default.
+    """
+
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+    is_customer = models.BooleanField(
+        _("customer"), default=False, help_text=_("Can buy products and use the customer portal.")
+    )
+    is_seller = models.BooleanField(
+        _("seller"), default=False, help_text=_("Can list products and use the seller portal.")
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = EmailUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def save(self, *args, **kwargs):
+        if self.email:
+            self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self):
+        """What other people see: the full name, or the part of the email before @."""
+        return self.get_full_name() or self.email.split("@", 1)[0]

@@ -1,0 +1,577 @@
+"""The emulator's HTTP server: Dodo's API, the hosted checkout, and test switches.
+
+Routes (all JSON unless noted):
+
+Dodo API (``Authorization: Bearer <api key>``, else 401)
+    ``POST /customers``, ``GET|PATCH /customers/{id}``,
+    ``POST|GET /products``, ``GET|PATCH|DELETE /products/{id}``,
+    ``POST /products/{id}/unarchive``, ``POST /checkouts``, ``GET /checkouts/{id}``,
+    ``GET /payments/{id}``. Errors are ``{"code", "message"}`` with Dodo's statuses:
+    400 not JSON, 401 bad key, 404 unknown id, 409 conflict, 422 invalid field.
+
+Hosted checkout (HTML, what ``checkout_url`` points at)
+    ``GET /checkout/{session_id}``; its Pay and Decline forms post to
+    ``/checkout/{session_id}/pay|decline``, which record a payment, send
+    ``payment.succeeded`` / ``payment.failed`` and redirect (303) to the session's
+    ``return_url`` plus ``?payment_id=...&status=...``, as Dodo does.
+
+Emulator control (no key; refused unless the Host header is a loopback name)
+    ``GET /_emulator/`` (HTML dashboard with Refund buttons), ``GET /_emulator/state``,
+    ``GET /_emulator/requests`` (every API request: method, path, query, json, status),
+    ``POST /_emulator/fail`` ``{"status": 503, "count": 1, "retry_after": null}``,
+    ``POST /_emulator/hang`` ``{"seconds": 2, "count": 1}``,
+    ``POST /_emulator/latency`` ``{"ms": 200}``, ``POST /_emulator/down|up``,
+    ``POST /_emulator/reset``, ``POST /_emulator/webhook`` ``{"url": "..."}``,
+    ``POST /_emulator/checkouts/{id}/pay|decline`` (``{"email", "name"}`` optional),
+    ``POST /_emulator/payments/{id}/refund`` (``{"reason"}`` optional).
+
+Switch semantics: each API request is logged first, then waits ``latency`` plus, while
+``hang`` has calls left, ``seconds`` more (and is then processed normally: a create the
+client gave up on still creates, as on the real Dodo); then ``down`` drops the
+connection without an answer (the client sees a connection error, as when Dodo is
+unreachable); then ``fail`` answers its status (with ``Retry-After`` when given)
+without processing. ``reset`` clears state, switches, the request log and the webhook
+URL override. Only the API routes are affected by the switches.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import logging
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
+
+from . import pages
+from .store import Store, now_iso
+from .validation import ApiError
+from .webhooks import WebhookSender
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000
+DEFAULT_WEBHOOK_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
+
+
+@dataclass
+class EmulatorConfig:
+    """How one emulator instance behaves."""
+
+    api_key: str
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_retry_delays: tuple[float, ...] = DEFAULT_WEBHOOK_RETRY_DELAYS
+    webhook_timeout: float = 10.0
+    business_id: str = "bus_EmulatorBusiness00001"
+    brand_id: str = "bnd_EmulatorBrand000000001"
+
+
+@dataclass
+class CallPlan:
+    """What the switches do to one API request."""
+
+    delay: float = 0.0
+    drop: bool = False
+    fail_status: int | None = None
+    retry_after: float | None = None
+
+
+@dataclass
+class Switches:
+    """Failure injection for API requests, consumed call by call under a lock."""
+
+    fail_count: int = 0
+    fail_status: int = 503
+    fail_retry_after: float | None = None
+    hang_count: int = 0
+    hang_seconds: float = 0.0
+    latency_ms: float = 0.0
+    down: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def reset(self) -> None:
+        """Back to a healthy, fast Dodo."""
+        with self.lock:
+            self.fail_count = self.hang_count = 0
+            self.fail_status, self.fail_retry_after = 503, None
+            self.hang_seconds = self.latency_ms = 0.0
+            self.down = False
+
+    def plan(self) -> CallPlan:
+        """Take this request's share of the switches (counters go down by one)."""
+        with self.lock:
+            plan = CallPlan(delay=self.latency_ms / 1000, drop=self.down)
+            if self.hang_count > 0:
+                self.hang_count -= 1
+                plan.delay += self.hang_seconds
+            if not plan.drop and self.fail_count > 0:
+                self.fail_count -= 1
+                plan.fail_status = self.fail_status
+                plan.retry_after = self.fail_retry_after
+            return plan
+
+    def as_dict(self) -> dict[str, Any]:
+        """The current switches, for ``/_emulator/state``."""
+        with self.lock:
+            return {
+                "fail": {
+                    "count": self.fail_count,
+                    "status": self.fail_status,
+                    "retry_after": self.fail_retry_after,
+                },
+                "hang": {"count": self.hang_count, "seconds": self.hang_seconds},
+                "latency_ms": self.latency_ms,
+                "down": self.down,
+            }
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an IP) is this machine's loopback interface."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    """A threaded HTTP server holding one emulated Dodo."""
+
+    daemon_threads = True
+    # Restarting the emulator on the same port right after a stop should just work.
+    allow_reuse_address = True
+
+    def __init__(self, host: str, port: int, config: EmulatorConfig) -> None:
+        """Bind to a loopback ``host``/``port`` (0 picks a free port) and set up state."""
+        if not is_loopback(host):
+            # The control routes have no authentication: never expose them.
+            raise ValueError(f"the Dodo emulator only listens on loopback, not {host!r}")
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host.strip("[]"), port), EmulatorHandler)
+        bound_port = self.server_address[1]
+        shown_host = f"[{host.strip('[]')}]" if ":" in host else host
+        self.base_url = f"http://{shown_host}:{bound_port}"
+        self.config = config
+        self.switches = Switches()
+        self.store = Store(
+            business_id=config.business_id,
+            brand_id=config.brand_id,
+            checkout_base_url=self.base_url,
+        )
+        self.webhooks = WebhookSender(
+            self.store,
+            url=config.webhook_url,
+            secret=config.webhook_secret,
+            retry_delays=config.webhook_retry_delays,
+            timeout=config.webhook_timeout,
+        )
+
+    def reset(self) -> None:
+        """Forget all objects and requests; clear the switches and webhook URL override."""
+        self.store.reset()
+        self.switches.reset()
+        self.webhooks.url = self.webhooks.default_url
+
+
+def _with_query(url: str, **params: str) -> str:
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _number(body: dict[str, Any], key: str, default: float, *, low: float, high: float) -> float:
+    value = body.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ApiError(400, "BAD_SWITCH", f"`{key}` must be a number from {low} to {high}")
+    return value
+
+
+Route = tuple[str, re.Pattern[str], Callable[..., None]]
+_ID = r"([^/]+)"
+
+
+class EmulatorHandler(BaseHTTPRequestHandler):
+    """Answers one connection's requests; the routing tables are at the bottom."""
+
+    server: EmulatorServer
+    protocol_version = "HTTP/1.1"  # keep-alive, as the client's connection pool expects
+    server_version = "DodoEmulator/1"
+
+    # -- plumbing --------------------------------------------------------------------
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Route the access log through :mod:`logging` instead of raw stderr."""
+        logger.info("%s %s", self.address_string(), format % args)
+
+    def do_GET(self) -> None:
+        """Dispatch a GET."""
+        self._dispatch()
+
+    do_POST = do_PATCH = do_DELETE = do_PUT = do_GET
+
+    def _dispatch(self) -> None:
+        parts = urlsplit(self.path)
+        try:
+            raw = self._read_body()
+            if parts.path.startswith("/_emulator"):
+                self._control(parts.path, raw)
+            elif parts.path.startswith("/checkout/"):
+                self._browser(parts.path, raw)
+            else:
+                self._api(parts.path, parts.query, raw)
+        except ApiError as exc:
+            self._send_json(exc.status, exc.body())
+        except Exception:
+            # A bug in the emulator: answer like a server would, keep serving others.
+            logger.exception("Emulator error on %s %s", self.command, self.path)
+            self._send_json(500, {"code": "INTERNAL_SERVER_ERROR", "message": "emulator error"})
+
+    def _read_body(self) -> bytes:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            raise ApiError(400, "MALFORMED_REQUEST", "bad Content-Length") from None
+        if length > MAX_BODY_BYTES:
+            self.close_connection = True
+            raise ApiError(413, "PAYLOAD_TOO_LARGE", "request body too large")
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        try:
+            self.send_response(status)
+            if body:
+                self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (its read timeout during a hang): nothing to answer.
+            self.close_connection = True
+
+    def _send_json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(data).encode(), "application/json", headers)
+
+    def _send_empty(self, status: int = 200) -> None:
+        self._send(status, b"", "")
+
+    def _send_html(self, status: int, html: str) -> None:
+        self._send(status, html.encode(), "text/html; charset=utf-8")
+
+    def _redirect(self, location: str) -> None:
+        self._send(303, b"", "", {"Location": location})
+
+    @staticmethod
+    def _json_body(raw: bytes) -> Any:
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise ApiError(400, "MALFORMED_REQUEST", f"body is not valid JSON: {exc}") from None
+
+    def _form(self, raw: bytes) -> dict[str, str]:
+        return dict(parse_qsl(raw.decode("utf-8", "replace")))
+
+    def _is_form(self) -> bool:
+        return (self.headers.get("Content-Type") or "").startswith("application/x-www-form-urlencoded")
+
+    @staticmethod
+    def _route(routes: list[Route], method: str, path: str) -> tuple[Callable[..., None], tuple[str, ...]] | None:
+        path_known = False
+        for route_method, pattern, handler in routes:
+            match = pattern.fullmatch(path)
+            if match:
+                path_known = True
+                if route_method == method:
+                    return handler, match.groups()
+        if path_known:
+            raise ApiError(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on {path}")
+        return None
+
+    # -- Dodo API --------------------------------------------------------------------
+
+    def _api(self, path: str, query: str, raw: bytes) -> None:
+        store = self.server.store
+        try:
+            logged_body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            logged_body = raw.decode("utf-8", "replace")
+        entry = store.log_request(
+            {
+                "at": now_iso(),
+                "method": self.command,
+                "path": path,
+                "query": query,
+                "json": logged_body,
+                "status": None,
+            }
+        )
+        plan = self.server.switches.plan()
+        if plan.delay:
+            time.sleep(plan.delay)
+        if plan.drop:
+            entry["status"] = "dropped"
+            self.close_connection = True  # close without a word, like a dead upstream
+            return
+        if plan.fail_status is not None:
+            entry["status"] = plan.fail_status
+            headers = {}
+            if plan.retry_after is not None:
+                headers["Retry-After"] = f"{plan.retry_after:g}"
+            self._send_json(
+                plan.fail_status,
+                {"code": "EMULATED_FAILURE", "message": f"emulated {plan.fail_status}"},
+                headers,
+            )
+            return
+        try:
+            status = self._api_call(path, query, raw)
+        except ApiError as exc:
+            entry["status"] = exc.status
+            raise
+        entry["status"] = status
+
+    def _api_call(self, path: str, query: str, raw: bytes) -> int:
+        expected = f"Bearer {self.server.config.api_key}"
+        given = self.headers.get("Authorization") or ""
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise ApiError(401, "UNAUTHORIZED", "missing or invalid API key")
+        found = self._route(API_ROUTES, self.command, path)
+        if found is None:
+            raise ApiError(404, "NOT_FOUND", f"no route for {path}")
+        handler, args = found
+        body = self._json_body(raw) if self.command in ("POST", "PATCH") else None
+        result = handler(self.server.store, *args, body=body, query=parse_qs(query))
+        if result is None:
+            self._send_empty()
+        else:
+            self._send_json(200, result)
+        return 200
+
+    # -- hosted checkout (browser) ---------------------------------------------------
+
+    def _browser(self, path: str, raw: bytes) -> None:
+        store = self.server.store
+        match = re.fullmatch(r"/checkout/([^/]+)(?:/(pay|decline))?/?", path)
+        if match is None:
+            self._send_html(404, pages.error_page(404, "No such page."))
+            return
+        session_id, action = match.groups()
+        try:
+            if action is None and self.command == "GET":
+                self._send_html(200, pages.checkout_page(store.checkout_view(session_id)))
+                return
+            if action is None or self.command != "POST":
+                self._send_html(405, pages.error_page(405, "Method not allowed."))
+                return
+            form = self._form(raw)
+            try:
+                payment = store.complete_checkout(
+                    session_id,
+                    succeeded=action == "pay",
+                    email=form.get("email", ""),
+                    name=form.get("name", ""),
+                )
+            except ApiError as exc:
+                if exc.status != 409:
+                    raise
+                # Already paid (a second tab, a double click): show the finished page.
+                self._redirect(f"/checkout/{session_id}")
+                return
+        except ApiError as exc:
+            self._send_html(exc.status, pages.error_page(exc.status, exc.message))
+            return
+        return_url = store.return_url(session_id)
+        if return_url:
+            self._redirect(_with_query(return_url, payment_id=payment["payment_id"], status=payment["status"]))
+        else:
+            self._send_html(200, pages.result_page(payment))
+
+    # -- emulator control ------------------------------------------------------------
+
+    def _control(self, path: str, raw: bytes) -> None:
+        host = urlsplit(f"//{self.headers.get('Host', '')}").hostname or ""
+        if host and not is_loopback(host):
+            # A page on another site that rebinds its name to 127.0.0.1 must not reset
+            # or drive the emulator.
+            raise ApiError(403, "FORBIDDEN", "control routes answer loopback hosts only")
+        if path in ("/_emulator", "/_emulator/") and self.command == "GET":
+            self._send_html(200, pages.dashboard_page(self.server.store.snapshot()))
+            return
+        found = self._route(CONTROL_ROUTES, self.command, path)
+        if found is None:
+            raise ApiError(404, "NOT_FOUND", f"no emulator route {path}")
+        handler, args = found
+        if self._is_form():
+            body: Any = self._form(raw)
+        else:
+            body = self._json_body(raw) or {}
+        if not isinstance(body, dict):
+            raise ApiError(400, "BAD_SWITCH", "body must be a JSON object")
+        result = handler(self.server, *args, body=body)
+        if self._is_form():
+            # A dashboard button: back to the dashboard (post/redirect/get).
+            self._redirect("/_emulator/")
+        else:
+            self._send_json(200, result if result is not None else {"ok": True})
+
+
+# -- route tables ------------------------------------------------------------------------
+# API handlers take (store, *path ids, body, query) and return the JSON answer, or None
+# for Dodo's empty 200.
+
+
+def _api_routes() -> list[Route]:
+    def route(method: str, path: str, handler: Callable[..., Any]) -> Route:
+        return method, re.compile(path.replace("{id}", _ID)), handler
+
+    return [
+        route("POST", "/customers", lambda s, body, query: s.create_customer(body)),
+        route("GET", "/customers/{id}", lambda s, i, body, query: s.get_customer(i)),
+        route("PATCH", "/customers/{id}", lambda s, i, body, query: s.update_customer(i, body)),
+        route("POST", "/products", lambda s, body, query: s.create_product(body)),
+        route("GET", "/products", lambda s, body, query: s.list_products(query)),
+        route("GET", "/products/{id}", lambda s, i, body, query: s.get_product(i)),
+        route("PATCH", "/products/{id}", lambda s, i, body, query: s.update_product(i, body)),
+        route("DELETE", "/products/{id}", lambda s, i, body, query: s.archive_product(i)),
+        route("POST", "/products/{id}/unarchive", lambda s, i, body, query: s.unarchive_product(i)),
+        route("POST", "/checkouts", lambda s, body, query: s.create_checkout(body)),
+        route("GET", "/checkouts/{id}", lambda s, i, body, query: s.get_checkout_status(i)),
+        route("GET", "/payments/{id}", lambda s, i, body, query: s.get_payment(i)),
+    ]
+
+
+def _switch_fail(server: EmulatorServer, body: dict[str, Any]) -> dict[str, Any]:
+    status = int(_number(body, "status", 503, low=400, high=599))
+    count = int(_number(body, "count", 1, low=0, high=10_000))
+    retry_after = body.get("retry_after")
+    if retry_after is not None:
+        retry_after = _number(body, "retry_after", 0, low=0, high=3600)
+    with server.switches.lock:
+        server.switches.fail_status, server.switches.fail_count = status, count
+        server.switches.fail_retry_after = retry_after
+    return server.switches.as_dict()
+
+
+def _switch_hang(server: EmulatorServer, body: dict[str, Any]) -> dict[str, Any]:
+    seconds = _number(body, "seconds", 1, low=0, high=300)
+    count = int(_number(body, "count", 1, low=0, high=10_000))
+    with server.switches.lock:
+        server.switches.hang_seconds, server.switches.hang_count = seconds, count
+    return server.switches.as_dict()
+
+
+def _switch_latency(server: EmulatorServer, body: dict[str, Any]) -> dict[str, Any]:
+    ms = _number(body, "ms", 0, low=0, high=60_000)
+    with server.switches.lock:
+        server.switches.latency_ms = ms
+    return server.switches.as_dict()
+
+
+def _switch_down(server: EmulatorServer, body: dict[str, Any], *, down: bool) -> dict[str, Any]:
+    with server.switches.lock:
+        server.switches.down = down
+    return server.switches.as_dict()
+
+
+def _set_webhook_url(server: EmulatorServer, body: dict[str, Any]) -> dict[str, Any]:
+    url = body.get("url")
+    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+        raise ApiError(400, "BAD_SWITCH", "`url` must be an http(s) URL")
+    server.webhooks.url = url
+    return {"webhook_url": url}
+
+
+def _state(server: EmulatorServer, body: dict[str, Any]) -> dict[str, Any]:
+    state = server.store.snapshot()
+    state["switches"] = server.switches.as_dict()
+    state["webhook_url"] = server.webhooks.url
+    state["business_id"] = server.config.business_id
+    return state
+
+
+def _requests(server: EmulatorServer, body: dict[str, Any]) -> list[dict[str, Any]]:
+    with server.store.lock:
+        return json.loads(json.dumps(server.store.requests))
+
+
+def _reset(server: EmulatorServer, body: dict[str, Any]) -> None:
+    server.reset()
+
+
+def _complete(server: EmulatorServer, session_id: str, body: dict[str, Any], *, succeeded: bool) -> dict[str, Any]:
+    payment = server.store.complete_checkout(
+        session_id,
+        succeeded=succeeded,
+        email=str(body.get("email") or ""),
+        name=str(body.get("name") or ""),
+    )
+    return_url = server.store.return_url(session_id)
+    redirect = (
+        _with_query(return_url, payment_id=payment["payment_id"], status=payment["status"])
+        if return_url
+        else None
+    )
+    return {"payment": payment, "redirect_url": redirect}
+
+
+def _refund(server: EmulatorServer, payment_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    return server.store.refund_payment(payment_id, reason=str(body.get("reason") or ""))
+
+
+def _control_routes() -> list[Route]:
+    def route(method: str, path: str, handler: Callable[..., Any]) -> Route:
+        return method, re.compile("/_emulator" + path.replace("{id}", _ID)), handler
+
+    return [
+        route("GET", "/health", lambda server, body: {"ok": True}),
+        route("GET", "/state", _state),
+        route("GET", "/requests", _requests),
+        route("POST", "/reset", _reset),
+        route("POST", "/fail", _switch_fail),
+        route("POST", "/hang", _switch_hang),
+        route("POST", "/latency", _switch_latency),
+        route("POST", "/down", lambda server, body: _switch_down(server, body, down=True)),
+        route("POST", "/up", lambda server, body: _switch_down(server, body, down=False)),
+        route("POST", "/webhook", _set_webhook_url),
+        route("POST", "/checkouts/{id}/pay", lambda server, i, body: _complete(server, i, body, succeeded=True)),
+        route("POST", "/checkouts/{id}/decline", lambda server, i, body: _complete(server, i, body, succeeded=False)),
+        route("POST", "/payments/{id}/refund", _refund),
+    ]
+
+
+API_ROUTES = _api_routes()
+CONTROL_ROUTES = _control_routes()
+
+
+def make_server(host: str, port: int, config: EmulatorConfig) -> EmulatorServer:
+    """Bind an emulator (``port=0`` picks a free one); call ``serve_forever()`` on it."""
+    return EmulatorServer(host, port, config)
+
+
+def serve(host: str, port: int, config: EmulatorConfig, *, announce: Callable[[str], None] = print) -> None:
+    """Run an emulator until interrupted; ``announce`` receives the ready line.
+
+    The ready line, ``Dodo emulator listening on <base url>``, is what
+    :func:`dodo.emulator.testing.run_in_subprocess` waits for.
+    """
+    server = make_server(host, port, config)
+    announce(f"Dodo emulator listening on {server.base_url}")
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

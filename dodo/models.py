@@ -1,0 +1,1 @@
+"""Local records of Dodo objects (customers, sync state, webhook events)."""

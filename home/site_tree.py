@@ -1,0 +1,74 @@
+"""Builds the minimal Wagtail tree the site needs: root -> HomePage -> CatalogueIndexPage.
+
+Used by ``seed_demo`` and by the test fixtures (live-server tests flush the database,
+data-migration rows included, so the tree has to be buildable from code).
+"""
+
+from django.db import transaction
+from wagtail.models import Locale, Page, Site
+
+from catalogue.models import CatalogueIndexPage
+
+from .models import HomePage
+
+DEFAULT_HOME_BODY = [
+    {
+        "type": "hero",
+        "value": {
+            "heading": "Digital goods from independent makers",
+            "text": "E-books, templates, sound packs and courses, "
+            "sold by the people who made them. Pay securely, download instantly.",
+            "button_text": "Browse the catalogue",
+            "button_link": "/catalogue/",
+        },
+    },
+    {
+        "type": "call_to_action",
+        "value": {
+            "heading": "Sell what you make",
+            "text": "List a product in minutes. We handle checkout, tax and delivery.",
+            "button_text": "Open a seller account",
+            "button_link": "/accounts/register/",
+        },
+    },
+]
+
+
+@transaction.atomic
+def ensure_site_tree():
+    """Create (or find) the home page, the catalogue index and the default site.
+
+    Idempotent: a second call changes nothing. Returns ``(home, catalogue_index)``.
+    """
+    Locale.objects.get_or_create(language_code="en")
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(title="Root", slug="root")
+
+    home = HomePage.objects.first()
+    if home is None:
+        # Wagtail's initial migration leaves a plain "Welcome" page where ours belongs.
+        for page in root.get_children().exact_type(Page):
+            if page.slug == "home":
+                page.delete()
+        root.refresh_from_db()
+        home = root.add_child(instance=HomePage(title="Home", slug="home", body=DEFAULT_HOME_BODY))
+
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Brightshelf")
+    elif site.root_page_id != home.pk:
+        site.root_page = home
+        site.save(update_fields=["root_page"])
+
+    index = CatalogueIndexPage.objects.first()
+    if index is None:
+        home.refresh_from_db()
+        index = home.add_child(
+            instance=CatalogueIndexPage(
+                title="Catalogue",
+                slug="catalogue",
+                intro="<p>Everything on Brightshelf, from every seller.</p>",
+            )
+        )
+    return home, index

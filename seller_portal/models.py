@@ -1,0 +1,1 @@
+"""Seller portal models (short links arrive with the seller portal issue)."""

@@ -1,0 +1,9 @@
+"""Seller portal views under /seller/; every one is guarded by ``IsSellerMixin``."""
+
+from django.views.generic import TemplateView
+
+from accounts.mixins import IsSellerMixin
+
+
+class DashboardView(IsSellerMixin, TemplateView):
+    template_name = "seller_portal/dashboard.html"

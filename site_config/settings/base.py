@@ -1,0 +1,226 @@
+"""Settings shared by every environment.
+
+Everything that differs between machines is read from the environment through the one
+django-environ ``env`` below (a ``.env`` file beside ``manage.py`` is read when present).
+``dev``, ``test`` and ``production`` import this module and override what they must.
+"""
+
+from pathlib import Path
+
+import environ
+
+# PATHS
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+# ENVIRONMENT
+env = environ.Env()
+# A .env file is optional; real environment variables always win over it.
+if (BASE_DIR / ".env").is_file():
+    env.read_env(str(BASE_DIR / ".env"), overwrite=False)
+
+# CORE
+DEBUG = env.bool("DEBUG", default=False)
+# Production refuses to start without SECRET_KEY (see production.py); dev and test set
+# their own throwaway values.
+SECRET_KEY = env("SECRET_KEY", default=None)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+ROOT_URLCONF = "site_config.urls"
+WSGI_APPLICATION = "site_config.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# APPS
+DJANGO_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.humanize",
+]
+WAGTAIL_APPS = [
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.embeds",
+    "wagtail.sites",
+    # accounts sits above wagtail.users so its templates and user model come first.
+    "accounts",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+]
+THIRD_PARTY_APPS = [
+    "modelcluster",
+    "taggit",
+    "django_filters",
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
+]
+LOCAL_APPS = [
+    "home",
+    "catalogue",
+    "seller_portal",
+    "dodo",
+]
+INSTALLED_APPS = DJANGO_APPS + WAGTAIL_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+
+# MIDDLEWARE
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into a response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# TEMPLATES
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "wagtail.contrib.settings.context_processors.settings",
+                "site_config.context_processors.marketplace",
+            ],
+        },
+    },
+]
+
+# DATABASE
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the site, the emulator's webhooks and a worker read while one writes;
+    # IMMEDIATE transactions avoid "database is locked" on lock upgrades.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# AUTH
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first, so a locked-out address or account never reaches the password check.
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.EmailBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# How long an activation link stays valid, in seconds (default three days).
+ACCOUNT_ACTIVATION_TIMEOUT = env.int("ACCOUNT_ACTIVATION_TIMEOUT", default=3 * 24 * 3600)
+# Brute-force protection (django-axes): lock an account or an address after this many
+# failures, for this many hours; the lock lifts by itself.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+
+# I18N
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# STATIC & MEDIA
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# EMAIL
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Brightshelf <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# TASKS
+# "default" must exist (Wagtail's own tasks use it) and stays immediate so search and
+# reference indexing are synchronous. Our slow work (Dodo calls, emails) is enqueued on
+# the "db" alias: immediate here, the database backend with a worker in production.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "db": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+}
+
+# WAGTAIL
+WAGTAIL_SITE_NAME = "Brightshelf"
+WAGTAILADMIN_BASE_URL = SITE_URL
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+
+# SECURITY
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "django.views.csrf.csrf_failure"
+
+# LOGGING
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        name: {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO"), "propagate": False}
+        for name in ("accounts", "catalogue", "dodo", "home", "seller_portal")
+    },
+}
+
+# MARKETPLACE
+MARKETPLACE_NAME = env("MARKETPLACE_NAME", default="Brightshelf")
+MARKETPLACE_CURRENCY = env("MARKETPLACE_CURRENCY", default="USD").upper()
+
+# DODO
+DODO_PAYMENTS_API_KEY = env("DODO_PAYMENTS_API_KEY", default="")
+DODO_PAYMENTS_WEBHOOK_KEY = env("DODO_PAYMENTS_WEBHOOK_KEY", default="")
+DODO_PAYMENTS_ENVIRONMENT = env("DODO_PAYMENTS_ENVIRONMENT", default="test_mode")
+# Empty means "derive from DODO_PAYMENTS_ENVIRONMENT"; locally it points at the emulator.
+DODO_PAYMENTS_BASE_URL = env("DODO_PAYMENTS_BASE_URL", default="")
+# (connect, read) timeouts in seconds and retries for idempotent calls.
+DODO_CONNECT_TIMEOUT = env.float("DODO_CONNECT_TIMEOUT", default=3.0)
+DODO_READ_TIMEOUT = env.float("DODO_READ_TIMEOUT", default=10.0)
+DODO_MAX_RETRIES = env.int("DODO_MAX_RETRIES", default=2)

@@ -1,0 +1,31 @@
+"""Settings for the pytest suite: fast, isolated, no network but loopback."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+# CORE
+DEBUG = False
+SECRET_KEY = "test-only-key-not-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+SITE_URL = "http://testserver"
+
+# AUTH
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# EMAIL
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# TASKS
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "db": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+}
+
+# DODO
+# Tests that talk to Dodo point these at the emulator they start; the defaults make any
+# accidental call fail fast instead of reaching the internet.
+DODO_PAYMENTS_API_KEY = "test-key"
+DODO_PAYMENTS_WEBHOOK_KEY = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+DODO_PAYMENTS_BASE_URL = env("TEST_DODO_BASE_URL", default="http://127.0.0.1:9")
+DODO_CONNECT_TIMEOUT = 0.5
+DODO_READ_TIMEOUT = 1.0

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("accounts/", include("accounts.urls")),
+    path("account/", include("accounts.portal_urls")),
+    path("seller/", include("seller_portal.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    # Public media (cover images) only; product files live in private storage that has
+    # no URL at all.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns += [
+    # Wagtail's page serving last: it catches every path that nothing above claimed.
+    path("", include(wagtail_urls)),
+]

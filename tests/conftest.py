@@ -1,0 +1,151 @@
+"""Shared fixtures: the Wagtail tree, users by role, a temporary media root, Chromium."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.factories import CustomerFactory, SellerFactory, StaffFactory, UserFactory
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Every test writes uploads to its own temporary folders, never to the repo."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    if hasattr(settings, "PRIVATE_MEDIA_ROOT"):
+        settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
+    yield
+
+
+@pytest.fixture
+def site_tree(db):
+    """Root -> HomePage -> CatalogueIndexPage and the default Site; returns (home, index)."""
+    from home.site_tree import ensure_site_tree
+
+    return ensure_site_tree()
+
+
+@pytest.fixture
+def home_page(site_tree):
+    return site_tree[0]
+
+
+@pytest.fixture
+def catalogue_index(site_tree):
+    return site_tree[1]
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory()
+
+
+@pytest.fixture
+def seller(db):
+    return SellerFactory()
+
+
+@pytest.fixture
+def staff(db):
+    return StaffFactory()
+
+
+# BROWSER
+# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run
+# "inside" it unless told that is fine (it is: the loop is not serving our requests).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip browser tests, with the reason, when Chromium or Playwright is missing."""
+    reason = None
+    if not Path(CHROMIUM).exists():
+        reason = f"Chromium not found at {CHROMIUM}: install Debian's package with `apt-get install chromium`"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "Playwright for Python is not installed: `pip install -r requirements-test.txt`"
+    if reason:
+        skip = pytest.mark.skip(reason=reason)
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def _playwright():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def chromium(_playwright):
+    browser = _playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def browser_site(live_server, transactional_db):
+    """A live server with the Wagtail tree rebuilt (live-server tests flush the database)."""
+    from home.site_tree import ensure_site_tree
+    from wagtail.models import Site
+
+    home, index = ensure_site_tree()
+    # Serve the tree on whatever host and port the live server got.
+    Site.objects.filter(is_default_site=True).update(hostname="localhost", port=80)
+    return live_server
+
+
+def _new_page(chromium, width, height):
+    context = chromium.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
+
+
+@pytest.fixture
+def page(chromium, request):
+    """A desktop-sized (1280 px) page; saves a screenshot if the test fails."""
+    context, pg = _new_page(chromium, 1280, 900)
+    yield pg
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def mobile_page(chromium):
+    """A phone-sized (390 px) page."""
+    context, pg = _new_page(chromium, 390, 844)
+    yield pg
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
