@@ -2,7 +2,7 @@
 
 from .models import User
 
-DEMO_PASSWORD = "brightshelf-demo"
+DEMO_PASSWORD = "brightshelf-demo"  # noqa: S105  (printed by seed_demo; demo accounts only)
 
 DEMO_USERS = [
     # (role label, email, first name, last name, flags)

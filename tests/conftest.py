@@ -84,6 +84,8 @@ def pytest_collection_modifyitems(config, items):
             import playwright.sync_api  # noqa: F401
         except ImportError:
             reason = "Playwright for Python is not installed: `pip install -r requirements-test.txt`"
+    if reason and os.environ.get("REQUIRE_BROWSER"):
+        raise pytest.UsageError(f"Browser tests are required here (REQUIRE_BROWSER is set): {reason}")
     if reason:
         skip = pytest.mark.skip(reason=reason)
         for item in items:
@@ -109,8 +111,9 @@ def chromium(_playwright):
 @pytest.fixture
 def browser_site(live_server, transactional_db):
     """A live server with the Wagtail tree rebuilt (live-server tests flush the database)."""
-    from home.site_tree import ensure_site_tree
     from wagtail.models import Site
+
+    from home.site_tree import ensure_site_tree
 
     home, index = ensure_site_tree()
     # Serve the tree on whatever host and port the live server got.
