@@ -3,11 +3,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Job control gives every background process its own process group, so cleanup can stop
+# each one together with its children (runserver's autoreloader runs a child process).
+set -m
 pids=()
 cleanup() {
   trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  echo "Stopped."
 }
 trap cleanup INT TERM EXIT
 
@@ -20,4 +24,5 @@ fi
 "$PYTHON" manage.py runserver "$HOST:$PORT" &
 pids+=($!)
 echo "Site on http://$HOST:$PORT (editors: /admin/). Ctrl-C stops everything."
-wait -n "${pids[@]}"
+# Return as soon as any process ends (or Ctrl-C arrives); the EXIT trap stops the rest.
+wait -n "${pids[@]}" || true
