@@ -110,22 +110,19 @@ def load_settings() -> ClientSettings:
     if environment not in ENVIRONMENT_BASE_URLS:
         # No fallback: guessing "live_mode" could charge real cards by accident.
         raise DodoNotConfigured(
-            f"DODO_PAYMENTS_ENVIRONMENT must be one of {sorted(ENVIRONMENT_BASE_URLS)}, "
-            f"not {environment!r}"
+            f"DODO_PAYMENTS_ENVIRONMENT must be one of {sorted(ENVIRONMENT_BASE_URLS)}, not {environment!r}"
         )
     base_url = getattr(settings, "DODO_PAYMENTS_BASE_URL", "") or ENVIRONMENT_BASE_URLS[environment]
     base_url = base_url.rstrip("/")
     if not is_http_url(base_url):
-        raise DodoNotConfigured(
-            f"DODO_PAYMENTS_BASE_URL must be an http(s) URL, not {base_url!r}"
-        )
+        raise DodoNotConfigured(f"DODO_PAYMENTS_BASE_URL must be an http(s) URL, not {base_url!r}")
     return ClientSettings(
         api_key=api_key,
         environment=environment,
         base_url=base_url,
-        connect_timeout=_positive_number("DODO_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT),
-        read_timeout=_positive_number("DODO_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
-        max_retries=_retry_count(),
+        connect_timeout=seconds_setting("DODO_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT),
+        read_timeout=seconds_setting("DODO_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
+        max_retries=retries_setting(),
     )
 
 
@@ -135,7 +132,8 @@ def is_http_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def _positive_number(name: str, default: float) -> float:
+def seconds_setting(name: str, default: float) -> float:
+    """A timeout setting as positive seconds; DodoNotConfigured if it is not one."""
     value = getattr(settings, name, default)
     # bool is an int subclass; True seconds is a typo, not a timeout.
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
@@ -143,7 +141,8 @@ def _positive_number(name: str, default: float) -> float:
     return float(value)
 
 
-def _retry_count() -> int:
+def retries_setting() -> int:
+    """``DODO_MAX_RETRIES`` as an int >= 0; DodoNotConfigured if it is not one."""
     value = getattr(settings, "DODO_MAX_RETRIES", DEFAULT_MAX_RETRIES)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise DodoNotConfigured(f"DODO_MAX_RETRIES must be an integer >= 0, not {value!r}")
@@ -199,9 +198,7 @@ def _rejection(method: str, path: str, response: requests.Response) -> DodoRejec
         code, message = "", str(body or "")
     message = message or response.reason or "rejected"
     error_class = DodoNotFound if response.status_code == 404 else DodoRejected
-    return error_class(
-        response.status_code, message, code=code, method=method, path=path, body=body
-    )
+    return error_class(response.status_code, message, code=code, method=method, path=path, body=body)
 
 
 class DodoClient:
@@ -343,9 +340,7 @@ class DodoClient:
 
     # -- customers -------------------------------------------------------------------
 
-    def create_customer(
-        self, email: str, name: str, metadata: dict[str, str] | None = None
-    ) -> dict[str, Any]:
+    def create_customer(self, email: str, name: str, metadata: dict[str, str] | None = None) -> dict[str, Any]:
         """``POST /customers``: create a customer; returns the ``Customer``. Not retried."""
         body: dict[str, Any] = {"email": email, "name": name}
         if metadata is not None:
@@ -425,9 +420,7 @@ class DodoClient:
     def iter_products(self, *, archived: bool) -> Iterable[dict[str, Any]]:
         """Yield every product of one archive state, page by page."""
         for page_number in range(MAX_PAGES_SCANNED):
-            items = self.list_products(
-                page_size=MAX_PAGE_SIZE, page_number=page_number, archived=archived
-            )
+            items = self.list_products(page_size=MAX_PAGE_SIZE, page_number=page_number, archived=archived)
             yield from items
             if len(items) < MAX_PAGE_SIZE:
                 return

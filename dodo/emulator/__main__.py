@@ -19,7 +19,9 @@ from .cli import add_arguments, run
 
 def main(argv: list[str] | None = None) -> None:
     """Parse ``argv`` and serve until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m dodo.emulator", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m dodo.emulator", description="Run the local Dodo Payments emulator (no Django needed)."
+    )
     add_arguments(
         parser,
         api_key=os.environ.get("DODO_PAYMENTS_API_KEY", ""),

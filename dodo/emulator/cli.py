@@ -8,10 +8,13 @@ generated and printed, so the emulator always starts and the values can be copie
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import base64
 import logging
 import secrets
+import sys
+import threading
 from collections.abc import Callable, Sequence
 
 from .server import DEFAULT_WEBHOOK_RETRY_DELAYS, EmulatorConfig, serve
@@ -51,6 +54,11 @@ def add_arguments(
     )
     parser.add_argument("--webhook-timeout", type=float, default=10.0, help="seconds per webhook attempt")
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
+    parser.add_argument(
+        "--stop-on-stdin-eof",
+        action="store_true",
+        help="exit when standard input closes (tests use it so no emulator outlives them)",
+    )
 
 
 def generate_api_key() -> str:
@@ -63,6 +71,13 @@ def generate_webhook_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
+def _interrupt_on_stdin_eof() -> None:
+    # The parent holds the other end of our stdin: EOF means it exited, even if it
+    # crashed without stopping us, so stop serving as if Ctrl-C had been pressed.
+    sys.stdin.read()
+    _thread.interrupt_main()
+
+
 def run(
     *,
     host: str,
@@ -73,9 +88,12 @@ def run(
     webhook_retry_delays: Sequence[float],
     webhook_timeout: float,
     quiet: bool,
+    stop_on_stdin_eof: bool = False,
     write: Callable[[str], None],
 ) -> None:
     """Start the emulator with these options and serve until interrupted."""
+    if stop_on_stdin_eof:
+        threading.Thread(target=_interrupt_on_stdin_eof, name="stdin-watch", daemon=True).start()
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

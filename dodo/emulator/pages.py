@@ -23,7 +23,9 @@ main{max-width:44rem;margin:2rem auto;padding:0 1rem}
 h1{font-size:1.3rem;margin-top:0}
 table{width:100%;border-collapse:collapse;margin:1rem 0;font-size:.9rem}
 th,td{text-align:left;padding:.4rem;border-bottom:1px solid #e3e5ea;vertical-align:top}
-td.num,th.num{text-align:right}
+td.num,th.num{text-align:right;white-space:nowrap}
+.scroll{overflow-x:auto}
+main.wide{max-width:64rem}
 .total{font-weight:600}
 .actions{display:flex;gap:.75rem;flex-wrap:wrap;margin-top:1rem}
 button{font:inherit;padding:.6rem 1.4rem;border-radius:8px;border:0;cursor:pointer}
@@ -42,12 +44,12 @@ def money(amount: int, currency: str) -> str:
     return f"{Decimal(amount).scaleb(-exponent):.{exponent}f} {escape(currency)}"
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, *, wide: bool = False) -> str:
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width,initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
-        f"<body><main><div class=card>{body}</div></main></body></html>"
+        f"<body><main{' class=wide' if wide else ''}><div class=card>{body}</div></main></body></html>"
     )
 
 
@@ -112,9 +114,9 @@ def dashboard_page(state: dict[str, Any]) -> str:
     payment_rows = []
     for payment in reversed(state["payments"]):
         refundable = payment["status"] == "succeeded" and payment["refund_status"] != "full"
+        refund_url = f"/_emulator/payments/{escape(payment['payment_id'])}/refund"
         button = (
-            f"<form method=post action='/_emulator/payments/{escape(payment['payment_id'])}/refund'>"
-            "<button class=small type=submit>Refund</button></form>"
+            f"<form method=post action='{refund_url}'><button class=small type=submit>Refund</button></form>"
             if refundable
             else escape(payment["refund_status"] or "")
         )
@@ -141,7 +143,8 @@ def dashboard_page(state: dict[str, Any]) -> str:
     def table(headers: str, rows: list[str], empty: str) -> str:
         if not rows:
             return f"<p class=note>{empty}</p>"
-        return f"<table><thead><tr>{headers}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        # Wide tables scroll sideways on a phone instead of overflowing the card.
+        return f"<div class=scroll><table><thead><tr>{headers}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
 
     return _page(
         "Dodo emulator",
@@ -166,4 +169,5 @@ def dashboard_page(state: dict[str, Any]) -> str:
         )
         + "<p class=note>JSON: <a href='/_emulator/state'>state</a> &middot; "
         "<a href='/_emulator/requests'>requests</a></p>",
+        wide=True,
     )

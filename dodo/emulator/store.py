@@ -158,9 +158,7 @@ class Store:
         page_size, page_number, archived = validate_product_list_query(query)
         with self.lock:
             chosen = [
-                product
-                for product_id, product in self.products.items()
-                if (product_id in self.archived) == archived
+                product for product_id, product in self.products.items() if (product_id in self.archived) == archived
             ]
             page = chosen[page_number * page_size : (page_number + 1) * page_size]
             return {"items": [self._list_item(product) for product in page]}
@@ -249,9 +247,9 @@ class Store:
             if customer["email"].lower() == request["email"].lower():
                 return customer["customer_id"]
         name = request.get("name") or request["email"].split("@")[0]
-        return self._add_customer(
-            email=request["email"], name=name, phone_number=request.get("phone_number")
-        )["customer_id"]
+        return self._add_customer(email=request["email"], name=name, phone_number=request.get("phone_number"))[
+            "customer_id"
+        ]
 
     def _session(self, session_id: str) -> dict[str, Any]:
         try:
@@ -264,11 +262,7 @@ class Store:
         with self.lock:
             session = self._session(session_id)
             payment = self.payments[session["payment_ids"][-1]] if session["payment_ids"] else None
-            customer = (
-                payment["customer"]
-                if payment
-                else self.customers.get(session["customer_id"] or "")
-            )
+            customer = payment["customer"] if payment else self.customers.get(session["customer_id"] or "")
             return {
                 "id": session_id,
                 "created_at": session["created_at"],
@@ -316,9 +310,7 @@ class Store:
 
     # -- payments and refunds --------------------------------------------------------
 
-    def complete_checkout(
-        self, session_id: str, *, succeeded: bool, email: str = "", name: str = ""
-    ) -> dict[str, Any]:
+    def complete_checkout(self, session_id: str, *, succeeded: bool, email: str = "", name: str = "") -> dict[str, Any]:
         """Pay or decline a session, as its hosted page does; announces the payment.
 
         A declined session can be tried again; a paid one answers 409, as Dodo does
@@ -425,8 +417,15 @@ class Store:
                 {
                     key: refund[key]
                     for key in (
-                        "refund_id", "payment_id", "business_id", "created_at", "status",
-                        "amount", "currency", "is_partial", "reason",
+                        "refund_id",
+                        "payment_id",
+                        "business_id",
+                        "created_at",
+                        "status",
+                        "amount",
+                        "currency",
+                        "is_partial",
+                        "reason",
                     )
                 }
             )
@@ -443,11 +442,12 @@ class Store:
             # Dodo's webhook data carries a payload_type beside the object's fields.
             self.on_event(event_type, {"payload_type": payload_type, **data})
 
-    def log_request(self, entry: dict[str, Any]) -> dict[str, Any]:
-        """Append an API request to the log; the caller fills in ``status`` later."""
+    def log_request(self, entry: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """Append an API request to the log; returns it (the caller fills in ``status``)
+        and the generation it belongs to."""
         with self.lock:
             self.requests.append(entry)
-            return entry
+            return entry, self.generation
 
     def snapshot(self) -> dict[str, Any]:
         """Everything, for ``GET /_emulator/state`` and the dashboard."""

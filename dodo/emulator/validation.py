@@ -100,9 +100,7 @@ def _metadata(body: dict[str, Any], key: str = "metadata") -> dict[str, str] | N
         return None
     value = body[key]
     # Dodo's Metadata schema is a map of string to string.
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise invalid(f"`{key}` must be an object of string values")
     return dict(value)
 
@@ -250,9 +248,7 @@ def validate_checkout_create(body: Any) -> dict[str, Any]:
         if not isinstance(customer, dict):
             raise invalid("`customer` must be an object")
         if "customer_id" in customer:
-            customer = {
-                "customer_id": _string(customer, "customer_id", required=True, where="customer.")
-            }
+            customer = {"customer_id": _string(customer, "customer_id", required=True, where="customer.")}
         else:
             customer = {
                 "email": _email(customer, required=True, where="customer."),

@@ -1,0 +1,238 @@
+"""Start an emulator in a separate process and drive it, for tests.
+
+::
+
+    emulator = run_in_subprocess(webhook_url="http://127.0.0.1:8000/dodo/webhook/")
+    try:
+        emulator.fail(1)
+        ...
+    finally:
+        emulator.stop()
+
+The process runs ``python -m dodo.emulator --port 0``; the handle learns the port from
+its ready line, so there is no race for a free port. The emulator's log goes to a
+temporary file (``.log_path``), shown in the error if it fails to start.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from .cli import generate_api_key, generate_webhook_secret
+
+READY_RE = re.compile(r"listening on (http://\S+)")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class EmulatorProcess:
+    """A running emulator process and helpers for its control routes."""
+
+    def __init__(
+        self,
+        process: subprocess.Popen[str],
+        *,
+        base_url: str,
+        api_key: str,
+        webhook_secret: str,
+        log_path: Path,
+    ) -> None:
+        """Wrap an already started and ready process."""
+        self.process = process
+        self.base_url = base_url
+        self.api_key = api_key
+        self.webhook_secret = webhook_secret
+        self.log_path = log_path
+        self.http = requests.Session()
+
+    def _control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = self.http.request(method, f"{self.base_url}/_emulator/{path}", json=body, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def state(self) -> dict[str, Any]:
+        """``GET /_emulator/state``: every object, webhook delivery and switch."""
+        return self._control("GET", "state")
+
+    def requests(self) -> list[dict[str, Any]]:
+        """``GET /_emulator/requests``: the API requests received since the last reset."""
+        return self._control("GET", "requests")
+
+    def reset(self) -> None:
+        """Clear state, switches, the request log and the webhook URL override."""
+        self._control("POST", "reset")
+
+    def fail(self, n: int = 1, status: int = 503, retry_after: float | None = None) -> None:
+        """Answer ``status`` to the next ``n`` API calls (with ``Retry-After`` if given)."""
+        self._control("POST", "fail", {"status": status, "count": n, "retry_after": retry_after})
+
+    def hang(self, seconds: float, n: int = 1) -> None:
+        """Wait ``seconds`` before answering each of the next ``n`` API calls."""
+        self._control("POST", "hang", {"seconds": seconds, "count": n})
+
+    def latency(self, ms: float) -> None:
+        """Add ``ms`` milliseconds to every API call."""
+        self._control("POST", "latency", {"ms": ms})
+
+    def down(self) -> None:
+        """Drop every API connection without an answer until :meth:`up`."""
+        self._control("POST", "down")
+
+    def up(self) -> None:
+        """Answer API calls again."""
+        self._control("POST", "up")
+
+    def set_webhook_url(self, url: str) -> None:
+        """Send webhooks to ``url`` until the next reset."""
+        self._control("POST", "webhook", {"url": url})
+
+    def pay(self, session_id: str, **customer: str) -> dict[str, Any]:
+        """Pay a session as its Pay button does: ``{"payment", "redirect_url"}``."""
+        return self._control("POST", f"checkouts/{session_id}/pay", customer)
+
+    def decline(self, session_id: str) -> dict[str, Any]:
+        """Decline a session as its Decline button does: ``{"payment", "redirect_url"}``."""
+        return self._control("POST", f"checkouts/{session_id}/decline")
+
+    def refund(self, payment_id: str, reason: str = "") -> dict[str, Any]:
+        """Refund a succeeded payment in full; answers the ``Refund``."""
+        return self._control("POST", f"payments/{payment_id}/refund", {"reason": reason})
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """The webhook deliveries recorded so far (``state()["webhooks"]``)."""
+        return self.state()["webhooks"]
+
+    def wait_for_webhooks(
+        self,
+        count: int,
+        *,
+        timeout: float = 5.0,
+        done: Callable[[dict[str, Any]], bool] = lambda d: d["status"] != "pending",
+    ) -> list[dict[str, Any]]:
+        """Poll until ``count`` deliveries satisfy ``done`` (default: finished)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            deliveries = self.webhooks()
+            if sum(1 for delivery in deliveries if done(delivery)) >= count:
+                return deliveries
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"expected {count} finished webhook deliveries, got {deliveries!r}")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        """Stop the process: close its stdin, then terminate, then kill if need be."""
+        self.http.close()
+        if self.process.stdin:
+            self.process.stdin.close()  # --stop-on-stdin-eof: a clean exit
+        for end in (lambda: None, self.process.terminate, self.process.kill):
+            end()
+            try:
+                self.process.wait(timeout=3)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        self.log_path.unlink(missing_ok=True)
+
+
+def run_in_subprocess(
+    *,
+    api_key: str = "",
+    webhook_url: str = "",
+    webhook_secret: str = "",
+    host: str = "127.0.0.1",
+    port: int = 0,
+    webhook_retry_delays: Sequence[float] = (0.05, 0.1, 0.2),
+    webhook_timeout: float = 2.0,
+    startup_timeout: float = 15.0,
+) -> EmulatorProcess:
+    """Start ``python -m dodo.emulator`` and return once it answers.
+
+    A missing ``api_key`` or ``webhook_secret`` is generated. ``port=0`` lets the OS
+    pick a free port. The default webhook retry delays are short, for tests.
+    """
+    api_key = api_key or generate_api_key()
+    webhook_secret = webhook_secret or generate_webhook_secret()
+    # Not a context manager: the process writes to it until stop() deletes it.
+    log_file = tempfile.NamedTemporaryFile(prefix="dodo-emulator-", suffix=".log", delete=False)
+    command = [
+        sys.executable,
+        "-m",
+        "dodo.emulator",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--api-key",
+        api_key,
+        "--webhook-secret",
+        webhook_secret,
+        "--webhook-retry-delays",
+        ",".join(str(delay) for delay in webhook_retry_delays),
+        "--webhook-timeout",
+        str(webhook_timeout),
+        "--stop-on-stdin-eof",
+    ]
+    if webhook_url:
+        command += ["--webhook-url", webhook_url]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    process = subprocess.Popen(  # noqa: S603 - a fixed command line of our own module
+        command,
+        stdin=subprocess.PIPE,  # closed when this process ends, however it ends
+        stdout=subprocess.PIPE,
+        stderr=log_file,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=env,
+    )
+    log_file.close()
+    log_path = Path(log_file.name)
+    base_url = _wait_for_ready_line(process, startup_timeout, log_path)
+    emulator = EmulatorProcess(
+        process,
+        base_url=base_url,
+        api_key=api_key,
+        webhook_secret=webhook_secret,
+        log_path=log_path,
+    )
+    emulator._control("GET", "health")
+    return emulator
+
+
+def _wait_for_ready_line(process: subprocess.Popen[str], timeout: float, log_path: Path) -> str:
+    """The base URL from the process's ready line; kills it and raises if none comes."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        # Keeps reading until EOF so the pipe never fills and blocks the emulator.
+        for line in process.stdout or ():
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, name="dodo-emulator-stdout", daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if line is None:  # EOF: the process exited
+            break
+        match = READY_RE.search(line)
+        if match:
+            return match.group(1)
+    process.kill()
+    process.wait(timeout=5)
+    log = log_path.read_text(errors="replace")[-2000:]
+    raise RuntimeError(f"the Dodo emulator did not start (exit {process.returncode}):\n{log}")

@@ -1,0 +1,107 @@
+"""Fixtures for tests that talk to Dodo: the emulator as a separate process, and
+Django settings pointing at it.
+
+- ``dodo_emulator`` (session): a running emulator (:class:`EmulatorProcess`) with
+  ``.base_url``, ``.api_key``, ``.webhook_secret`` and the control helpers
+  (``state()``, ``requests()``, ``reset()``, ``fail()``, ``hang()``, ``down()``, ``up()``,
+  ``pay()``, ``decline()``, ``refund()``, ``set_webhook_url()``, ``wait_for_webhooks()``).
+- ``dodo_retry_sleeps``: replaces the client's retry sleep; the list of requested waits.
+- ``dodo_settings``: resets the emulator and points the ``DODO_*`` settings at it, with
+  short timeouts and no real waiting between retries.
+- ``webhook_receiver``: a tiny HTTP server that records the emulator's webhooks and
+  answers the statuses queued in ``.statuses`` (then 200).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from dodo.emulator.testing import EmulatorProcess, run_in_subprocess
+
+
+@pytest.fixture(scope="session")
+def dodo_emulator() -> Iterator[EmulatorProcess]:
+    """One emulator process for the whole session, on a free loopback port."""
+    emulator = run_in_subprocess()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def dodo_retry_sleeps(monkeypatch) -> list[float]:
+    """The waits the client asked for between retries (none really happen)."""
+    sleeps: list[float] = []
+    monkeypatch.setattr("dodo.client.sleep", sleeps.append)
+    return sleeps
+
+
+@pytest.fixture
+def dodo_settings(settings, dodo_emulator, dodo_retry_sleeps):
+    """A clean emulator and settings that reach it: connect 0.5 s, read 1 s, 2 retries."""
+    dodo_emulator.reset()
+    settings.DODO_PAYMENTS_BASE_URL = dodo_emulator.base_url
+    settings.DODO_PAYMENTS_API_KEY = dodo_emulator.api_key
+    settings.DODO_PAYMENTS_WEBHOOK_KEY = dodo_emulator.webhook_secret
+    settings.DODO_PAYMENTS_ENVIRONMENT = "test_mode"
+    settings.DODO_CONNECT_TIMEOUT = 0.5
+    settings.DODO_READ_TIMEOUT = 1.0
+    settings.DODO_MAX_RETRIES = 2
+    return settings
+
+
+class WebhookReceiver(ThreadingHTTPServer):
+    """Records each POST (headers, raw body) and answers the next queued status."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _ReceiverHandler)
+        self.url = f"http://127.0.0.1:{self.server_address[1]}/dodo/webhook/"
+        self.messages: list[tuple[dict[str, str], bytes]] = []
+        self.statuses: list[int] = []
+        self.lock = threading.Lock()
+
+    def wait(self, count: int, timeout: float = 5.0) -> list[tuple[dict[str, str], bytes]]:
+        """The first ``count`` messages, once they have arrived."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.messages) >= count:
+                    return list(self.messages)
+            time.sleep(0.01)
+        raise TimeoutError(f"{count} webhooks expected, {len(self.messages)} received")
+
+
+class _ReceiverHandler(BaseHTTPRequestHandler):
+    server: WebhookReceiver
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with self.server.lock:
+            # Header names are case-insensitive; keep them lower-case for easy lookups.
+            self.server.messages.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            status = self.server.statuses.pop(0) if self.server.statuses else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format, *args) -> None:  # keep test output quiet
+        pass
+
+
+@pytest.fixture
+def webhook_receiver(dodo_settings, dodo_emulator) -> Iterator[WebhookReceiver]:
+    """A receiver the (freshly reset) emulator sends its webhooks to."""
+    receiver = WebhookReceiver()
+    thread = threading.Thread(target=receiver.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    dodo_emulator.set_webhook_url(receiver.url)
+    yield receiver
+    receiver.shutdown()
+    receiver.server_close()
+    thread.join()
