@@ -7,4 +7,14 @@ class DodoConfig(AppConfig):
     verbose_name = "Dodo Payments"
 
     def ready(self):
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_save
+
         from . import checks  # noqa: F401  (registers system checks)
+        from . import signal_handlers
+
+        post_save.connect(
+            signal_handlers.queue_dodo_customer_sync,
+            sender=get_user_model(),
+            dispatch_uid="dodo_queue_customer_sync",
+        )

@@ -351,6 +351,16 @@ class DodoClient:
         """``GET /customers/{customer_id}``: the ``Customer``; DodoNotFound if unknown."""
         return self.request("GET", _path("/customers/{}", customer_id))
 
+    def find_customer_by_email(self, email: str) -> dict[str, Any] | None:
+        """``GET /customers?email=``: the oldest customer with this exact email, or ``None``.
+
+        Used before (re)creating a customer so that a create whose answer was lost does
+        not leave a second customer for one user.
+        """
+        answer = self.request("GET", "/customers", params={"email": email, "page_size": 1, "page_number": 0})
+        items = answer.get("items", []) if isinstance(answer, dict) else []
+        return items[0] if items else None
+
     def update_customer(self, customer_id: str, **fields: Any) -> dict[str, Any]:
         """``PATCH /customers/{customer_id}`` with any of ``name``, ``email``,
         ``phone_number``, ``metadata``; returns the updated ``Customer``."""

@@ -1,1 +1,130 @@
-"""Local records of Dodo objects (customers, sync state, webhook events)."""
+"""Local records of Dodo objects: which Dodo id belongs to which of ours, and how the
+sync with Dodo stands.
+
+Sync state lives here rather than on ``User``/``ProductPage`` so that the domain knows
+nothing of Dodo, a sync never writes to (or creates revisions of) the objects people
+edit, and the record of a deleted product survives long enough to archive it on Dodo.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# A worker holds a record this long while it talks to Dodo; a crashed worker's lease
+# simply runs out.
+LEASE = timedelta(seconds=90)
+# Retry backoff: 30 s, 1 min, 2 min, ... capped at 6 h.
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 6 * 3600
+
+
+class SyncStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SYNCED = "synced", _("Synced")
+    FAILED = "failed", _("Failed")
+
+
+def retry_delay(attempts):
+    """Seconds to wait before the next try after ``attempts`` failures."""
+    return min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS)
+
+
+class SyncRecordQuerySet(models.QuerySet):
+    def needing_sync(self):
+        return self.exclude(sync_status=SyncStatus.SYNCED)
+
+    def failed(self):
+        return self.filter(sync_status=SyncStatus.FAILED)
+
+    def due(self, now=None):
+        """Records whose retry time has come (or that never failed)."""
+        now = now or timezone.now()
+        return self.needing_sync().filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+
+class SyncRecord(models.Model):
+    """How one of our objects stands with Dodo: pending, synced or failed, and why."""
+
+    sync_status = models.CharField(
+        _("sync status"), max_length=10, choices=SyncStatus.choices, default=SyncStatus.PENDING, db_index=True
+    )
+    sync_attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
+    sync_error = models.TextField(_("last error"), blank=True)
+    synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # What Dodo was last sent, so that saves that change nothing Dodo-facing send nothing.
+    sent_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    # A create was sent at least once: before creating again, look for the first one.
+    create_attempted = models.BooleanField(default=False, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SyncRecordQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    # Leases: a conditional UPDATE, so two workers never talk to Dodo for one record at once.
+    def acquire_lease(self):
+        now = timezone.now()
+        claimed = (
+            type(self)
+            .objects.filter(pk=self.pk)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            .update(lease_until=now + LEASE)
+        )
+        return claimed == 1
+
+    def release_lease(self):
+        type(self).objects.filter(pk=self.pk).update(lease_until=None)
+
+    def mark_pending(self):
+        type(self).objects.filter(pk=self.pk).exclude(sync_status=SyncStatus.FAILED).update(
+            sync_status=SyncStatus.PENDING
+        )
+
+    def record_success(self, **fields):
+        fields.update(
+            sync_status=SyncStatus.SYNCED, sync_attempts=0, sync_error="", synced_at=timezone.now(), next_attempt_at=None
+        )
+        type(self).objects.filter(pk=self.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def record_failure(self, error, **fields):
+        attempts = self.sync_attempts + 1
+        fields.update(
+            sync_status=SyncStatus.FAILED,
+            sync_attempts=attempts,
+            sync_error=str(error)[:2000],
+            next_attempt_at=timezone.now() + timedelta(seconds=retry_delay(attempts)),
+        )
+        type(self).objects.filter(pk=self.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def save_fields(self, **fields):
+        """Persist a few fields at once without touching the rest of the row."""
+        type(self).objects.filter(pk=self.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+
+class DodoCustomer(SyncRecord):
+    """The Dodo customer of one user."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dodo_customer", verbose_name=_("user")
+    )
+    customer_id = models.CharField(_("Dodo customer id"), max_length=64, unique=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Dodo customer")
+        verbose_name_plural = _("Dodo customers")
+
+    def __str__(self):
+        return f"{self.user} -> {self.customer_id or 'not yet on Dodo'}"

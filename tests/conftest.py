@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from dodo.emulator.testing import run_in_subprocess
 from tests.factories import CustomerFactory, SellerFactory, StaffFactory, UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -66,6 +67,42 @@ def seller(db):
 @pytest.fixture
 def staff(db):
     return StaffFactory()
+
+
+# DODO
+# The emulator runs as its own process, reached over HTTP exactly as the app reaches Dodo.
+# ``dodo_emulator`` (session): ``.base_url``, ``.api_key``, ``.webhook_secret`` and control
+# helpers (``state()``, ``requests()``, ``reset()``, ``fail()``, ``hang()``, ``down()``,
+# ``up()``, ``pay()``, ``decline()``, ``refund()``, ``set_webhook_url()``, ``wait_for_webhooks()``).
+@pytest.fixture(scope="session")
+def dodo_emulator():
+    """One emulator process for the whole session, on a free loopback port."""
+    emulator = run_in_subprocess()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def dodo_retry_sleeps(monkeypatch):
+    """The waits the client asked for between retries (none really happen)."""
+    sleeps = []
+    monkeypatch.setattr("dodo.client.sleep", sleeps.append)
+    return sleeps
+
+
+@pytest.fixture
+def dodo_settings(settings, dodo_emulator, dodo_retry_sleeps):
+    """A clean emulator and settings that reach it: connect 0.5 s, read 1 s, 2 retries."""
+    dodo_emulator.reset()
+    settings.DODO_PAYMENTS_BASE_URL = dodo_emulator.base_url
+    settings.DODO_PAYMENTS_API_KEY = dodo_emulator.api_key
+    settings.DODO_PAYMENTS_WEBHOOK_KEY = dodo_emulator.webhook_secret
+    settings.DODO_PAYMENTS_ENVIRONMENT = "test_mode"
+    settings.DODO_CONNECT_TIMEOUT = 0.5
+    settings.DODO_READ_TIMEOUT = 1.0
+    settings.DODO_MAX_RETRIES = 2
+    return settings
+
 
 
 # BROWSER

@@ -443,6 +443,7 @@ def _api_routes() -> list[Route]:
 
     return [
         route("POST", "/customers", lambda s, body, query: s.create_customer(body)),
+        route("GET", "/customers", lambda s, body, query: s.list_customers(query)),
         route("GET", "/customers/{id}", lambda s, i, body, query: s.get_customer(i)),
         route("PATCH", "/customers/{id}", lambda s, i, body, query: s.update_customer(i, body)),
         route("POST", "/products", lambda s, body, query: s.create_product(body)),

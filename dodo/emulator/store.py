@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .validation import (
+    validate_customer_list_query,
     ApiError,
     invalid,
     not_found,
@@ -109,6 +110,14 @@ class Store:
         """``GET /customers/{id}``."""
         with self.lock:
             return copy.deepcopy(self._customer(customer_id))
+
+    def list_customers(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        """``GET /customers``: one page, oldest first, optionally filtered by exact email."""
+        page_size, page_number, email = validate_customer_list_query(query)
+        with self.lock:
+            chosen = [c for c in self.customers.values() if email is None or c["email"] == email]
+            page = chosen[page_number * page_size : (page_number + 1) * page_size]
+            return {"items": copy.deepcopy(page)}
 
     def update_customer(self, customer_id: str, body: Any) -> dict[str, Any]:
         """``PATCH /customers/{id}``: answers with the updated customer."""

@@ -130,6 +130,17 @@ class EmulatorProcess:
                 raise TimeoutError(f"expected {count} finished webhook deliveries, got {deliveries!r}")
             time.sleep(0.02)
 
+    def wait_until(self, condition: Callable[[dict[str, Any]], bool], *, timeout: float = 5.0) -> dict[str, Any]:
+        """Poll ``state()`` until ``condition(state)`` holds; answers that state."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.state()
+            if condition(state):
+                return state
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"emulator state never met the condition: {state!r}")
+            time.sleep(0.02)
+
     def stop(self) -> None:
         """Stop the process: close its stdin, then terminate, then kill if need be."""
         self.http.close()

@@ -287,3 +287,13 @@ def validate_product_list_query(query: dict[str, list[str]]) -> tuple[int, int, 
     if archived_values[-1] not in ("true", "false"):
         raise invalid("query parameter `archived` must be `true` or `false`")
     return page_size, page_number, archived_values[-1] == "true"
+
+
+def validate_customer_list_query(query: dict[str, list[str]]) -> tuple[int, int, str | None]:
+    """``GET /customers``: ``(page_size, page_number, email filter or None)``."""
+    page_size = _query_int(query, "page_size", 10)
+    if page_size > MAX_PAGE_SIZE:
+        raise invalid(f"query parameter `page_size` must be at most {MAX_PAGE_SIZE}")
+    page_number = _query_int(query, "page_number", 0)
+    emails = query.get("email")
+    return page_size, page_number, (emails[-1] if emails else None)

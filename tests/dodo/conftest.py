@@ -1,13 +1,6 @@
-"""Fixtures for tests that talk to Dodo: the emulator as a separate process, and
-Django settings pointing at it.
+"""Fixtures for the Dodo client and emulator tests (the emulator fixtures themselves,
+``dodo_emulator``, ``dodo_settings`` and ``dodo_retry_sleeps``, are in tests/conftest.py).
 
-- ``dodo_emulator`` (session): a running emulator (:class:`EmulatorProcess`) with
-  ``.base_url``, ``.api_key``, ``.webhook_secret`` and the control helpers
-  (``state()``, ``requests()``, ``reset()``, ``fail()``, ``hang()``, ``down()``, ``up()``,
-  ``pay()``, ``decline()``, ``refund()``, ``set_webhook_url()``, ``wait_for_webhooks()``).
-- ``dodo_retry_sleeps``: replaces the client's retry sleep; the list of requested waits.
-- ``dodo_settings``: resets the emulator and points the ``DODO_*`` settings at it, with
-  short timeouts and no real waiting between retries.
 - ``webhook_receiver``: a tiny HTTP server that records the emulator's webhooks and
   answers the statuses queued in ``.statuses`` (then 200).
 """
@@ -20,38 +13,6 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
-from dodo.emulator.testing import EmulatorProcess, run_in_subprocess
-
-
-@pytest.fixture(scope="session")
-def dodo_emulator() -> Iterator[EmulatorProcess]:
-    """One emulator process for the whole session, on a free loopback port."""
-    emulator = run_in_subprocess()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def dodo_retry_sleeps(monkeypatch) -> list[float]:
-    """The waits the client asked for between retries (none really happen)."""
-    sleeps: list[float] = []
-    monkeypatch.setattr("dodo.client.sleep", sleeps.append)
-    return sleeps
-
-
-@pytest.fixture
-def dodo_settings(settings, dodo_emulator, dodo_retry_sleeps):
-    """A clean emulator and settings that reach it: connect 0.5 s, read 1 s, 2 retries."""
-    dodo_emulator.reset()
-    settings.DODO_PAYMENTS_BASE_URL = dodo_emulator.base_url
-    settings.DODO_PAYMENTS_API_KEY = dodo_emulator.api_key
-    settings.DODO_PAYMENTS_WEBHOOK_KEY = dodo_emulator.webhook_secret
-    settings.DODO_PAYMENTS_ENVIRONMENT = "test_mode"
-    settings.DODO_CONNECT_TIMEOUT = 0.5
-    settings.DODO_READ_TIMEOUT = 1.0
-    settings.DODO_MAX_RETRIES = 2
-    return settings
 
 
 class WebhookReceiver(ThreadingHTTPServer):

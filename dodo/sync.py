@@ -1,0 +1,111 @@
+"""Bringing Dodo in line with the marketplace: customers and products.
+
+Receivers (``signal_handlers.py``) decide *that* a sync is due and enqueue a task after
+the commit; the functions here do the work. Each one reads the current state from the
+database (never the state at the time of the signal), talks to Dodo through
+``dodo.client`` only, and records the outcome on the sync record. A Dodo failure is
+logged and recorded, never raised: the record says failed, and a retry (the task
+worker's backoff, or ``manage.py dodo_sync``) brings Dodo level later.
+"""
+
+import enum
+import logging
+
+from django.contrib.auth import get_user_model
+
+from .client import get_client
+from .exceptions import DodoError
+from .fingerprints import customer_payload, fingerprint
+from .models import DodoCustomer, SyncStatus
+
+logger = logging.getLogger(__name__)
+
+# How many times one run re-sends when the object changed while we talked to Dodo.
+MAX_ROUNDS = 3
+
+
+class Outcome(enum.Enum):
+    SYNCED = "synced"  # Dodo matches (possibly after calls)
+    FAILED = "failed"  # a Dodo call failed; recorded for a retry
+    BUSY = "busy"  # another worker holds the record right now
+    GONE = "gone"  # the object no longer exists and nothing is left to do
+
+
+# CUSTOMERS
+
+
+def sync_customer(user_id):
+    """Make sure the user has a Dodo customer with their current email and name."""
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return Outcome.GONE
+    record, _ = DodoCustomer.objects.get_or_create(user=user)
+    if not record.acquire_lease():
+        return Outcome.BUSY
+    try:
+        client = get_client()
+        for _ in range(MAX_ROUNDS):
+            payload = customer_payload(user)
+            wanted = fingerprint(payload)
+            if record.customer_id and wanted == record.sent_fingerprint:
+                break
+            if not record.customer_id:
+                _create_customer(client, record, user, payload)
+            else:
+                client.update_customer(record.customer_id, **payload)
+                record.save_fields(sent_fingerprint=wanted)
+            # The user may have changed while we talked to Dodo; go round once more if so.
+            user.refresh_from_db(fields=["email", "first_name", "last_name"])
+        record.record_success()
+        logger.info("User #%s: Dodo customer %s in sync", user.pk, record.customer_id)
+        return Outcome.SYNCED
+    except DodoError as error:
+        logger.warning("User #%s: Dodo customer sync failed (attempt %s): %s", user.pk, record.sync_attempts + 1, error)
+        record.record_failure(error)
+        return Outcome.FAILED
+    finally:
+        record.release_lease()
+
+
+def _create_customer(client, record, user, payload):
+    existing = None
+    if record.create_attempted:
+        # An earlier create may have reached Dodo although its answer was lost.
+        existing = client.find_customer_by_email(payload["email"])
+    if existing is None:
+        record.save_fields(create_attempted=True)
+        existing = client.create_customer(
+            email=payload["email"], name=payload["name"], metadata={"user_id": str(user.pk)}
+        )
+    sent = {"email": existing.get("email"), "name": existing.get("name")}
+    record.save_fields(customer_id=existing["customer_id"], sent_fingerprint=fingerprint(sent))
+
+
+def ensure_customer_id(user):
+    """The user's Dodo customer id, creating the customer now if the sign-up sync failed.
+
+    Raises ``DodoError`` when Dodo cannot be reached (checkout explains that to the buyer).
+    """
+    record = DodoCustomer.objects.filter(user=user).first()
+    if record is None or not record.customer_id:
+        outcome = sync_customer(user.pk)
+        record = DodoCustomer.objects.get(user=user)
+        if not record.customer_id:
+            raise record_error(record, outcome)
+    return record.customer_id
+
+
+def record_error(record, outcome):
+    from .exceptions import DodoUnavailable
+
+    if outcome is Outcome.BUSY:
+        return DodoUnavailable("Dodo customer is being created by another worker; try again shortly.")
+    return DodoUnavailable(record.sync_error or "Dodo customer could not be created.")
+
+
+def customer_needs_sync(user):
+    """True when Dodo's copy of the user's customer is missing or out of date."""
+    record = DodoCustomer.objects.filter(user=user).first()
+    if record is None or not record.customer_id or record.sync_status != SyncStatus.SYNCED:
+        return True
+    return fingerprint(customer_payload(user)) != record.sent_fingerprint
