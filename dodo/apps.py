@@ -10,8 +10,10 @@ class DodoConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_save
 
-        from . import checks  # noqa: F401  (registers system checks)
-        from . import signal_handlers
+        from . import (
+            checks,  # noqa: F401  (registers system checks)
+            signal_handlers,
+        )
 
         post_save.connect(
             signal_handlers.queue_dodo_customer_sync,

@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .validation import (
-    validate_customer_list_query,
     ApiError,
     invalid,
     not_found,
     validate_checkout_create,
     validate_customer_create,
+    validate_customer_list_query,
     validate_customer_update,
     validate_product_create,
     validate_product_list_query,
