@@ -29,8 +29,8 @@ migrate: install
 seed: migrate
 	DEBUG=True $(PY) manage.py seed_demo
 
-## run: install, migrate, seed, start the Dodo emulator and the site on http://$(HOST):$(PORT)
-run: seed
+## run: install, start the Dodo emulator, migrate, seed, and serve http://$(HOST):$(PORT)
+run: install
 	@DEBUG=True PYTHON=$(PY) HOST=$(HOST) PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) \
 	  DODO_PAYMENTS_API_KEY=$${DODO_PAYMENTS_API_KEY:-$(DEV_DODO_KEY)} \
 	  DODO_PAYMENTS_WEBHOOK_KEY=$${DODO_PAYMENTS_WEBHOOK_KEY:-$(DEV_DODO_WEBHOOK_KEY)} \

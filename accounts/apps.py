@@ -1,10 +1,29 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
+from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
     verbose_name = "Accounts"
+    # This module also defines WagtailUsersConfig: say which config "accounts" means.
+    default = True
 
     def ready(self):
-        from . import signal_handlers  # noqa: F401  (connects receivers)
+        from . import signal_handlers
+
+        post_save.connect(
+            signal_handlers.send_activation_email_to_new_user,
+            sender=self.get_model("User"),
+            dispatch_uid="accounts.send_activation_email_to_new_user",
+        )
+
+
+class WagtailUsersConfig(WagtailUsersAppConfig):
+    """Wagtail's user admin (Settings -> Users) with our role fields (accounts/viewsets.py).
+
+    Listed in INSTALLED_APPS instead of "wagtail.users", as Wagtail documents.
+    """
+
+    user_viewset = "accounts.viewsets.UserViewSet"

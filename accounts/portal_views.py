@@ -1,9 +1,63 @@
-"""The customer portal under /account/."""
+"""The customer portal under /account/. Every view here starts with ``IsCustomerMixin``."""
 
-from django.views.generic import TemplateView
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView, TemplateView, UpdateView
 
+from . import services
+from .exceptions import EmailAddressTaken
+from .forms import EmailChangeForm, ProfileForm
 from .mixins import IsCustomerMixin
 
 
 class PortalHomeView(IsCustomerMixin, TemplateView):
+    """Overview: a greeting and the ways into purchases, orders and support."""
+
     template_name = "accounts/portal/home.html"
+
+
+class ProfileView(IsCustomerMixin, UpdateView):
+    """Edit one's own name; the email and password have their own, confirmed flows."""
+
+    form_class = ProfileForm
+    template_name = "accounts/portal/profile.html"
+    success_url = reverse_lazy("portal:profile")
+
+    def get_object(self, queryset=None):
+        # Always the signed-in user: there is no id in the URL to tamper with. A fresh
+        # copy, so a rejected edit does not show up in the header while it is corrected.
+        return get_user_model()._default_manager.get(pk=self.request.user.pk)
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your profile has been saved."))
+        return super().form_valid(form)
+
+
+class EmailChangeView(IsCustomerMixin, FormView):
+    """Ask to move the account to a new address; a link sent there confirms it."""
+
+    form_class = EmailChangeForm
+    template_name = "accounts/portal/email_change.html"
+    success_url = reverse_lazy("portal:profile")
+
+    def get_form_kwargs(self):
+        return {"user": self.request.user, **super().get_form_kwargs()}
+
+    def form_valid(self, form):
+        new_email = form.cleaned_data["new_email"]
+        try:
+            services.request_email_change(self.request.user, new_email)
+        except EmailAddressTaken as exc:
+            form.add_error("new_email", exc.message)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _(
+                "We've sent a confirmation link to %(email)s. Your address changes once you follow it; "
+                "until then you keep signing in with %(current)s."
+            )
+            % {"email": new_email, "current": self.request.user.email},
+        )
+        return super().form_valid(form)

@@ -1,1 +1,29 @@
 """Receivers for account events, connected in ``AccountsConfig.ready()``."""
+
+from django.db import transaction
+
+from .tasks import send_activation_email
+
+# The attribute on the saved ``User`` instance that receives the activation email's
+# ``TaskResult`` once the transaction commits. With the immediate backend the email has
+# then already been tried, so the code that saved the user (the sign-up view) can tell
+# the person straight away whether it went out; with a worker the result is still pending.
+ACTIVATION_EMAIL_RESULT_ATTR = "activation_email_result"
+
+
+def send_activation_email_to_new_user(sender, instance, created, raw=False, **kwargs):
+    """A new inactive account gets its activation email, after the transaction commits.
+
+    Sending is slow and may fail, so it never runs inside the request's transaction: a
+    rolled-back sign-up sends nothing, and a failed send cannot undo the sign-up.
+    Accounts created active (editors in Wagtail admin, ``createsuperuser``, fixtures)
+    need no activation.
+    """
+    if raw or not created or instance.is_active:
+        return
+    user_id = instance.pk
+
+    def enqueue():
+        setattr(instance, ACTIVATION_EMAIL_RESULT_ATTR, send_activation_email.enqueue(user_id))
+
+    transaction.on_commit(enqueue)

@@ -1,13 +1,184 @@
-"""The marketplace domain: the catalogue index (products and categories follow)."""
+"""The marketplace domain: product categories (a snippet), product pages, the catalogue.
 
+Products are Wagtail pages under the one ``CatalogueIndexPage`` at ``/catalogue/``, so
+editors get drafts, revisions, scheduling and previews for free; sellers reach the same
+model through the seller portal. Validation lives here and in ``validators.py`` so it
+holds for both. This module imports nothing else of ours but settings-level references.
+"""
+
+import logging
+import os
+import uuid
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models import ProtectedError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from django.utils.translation import ngettext
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.images import get_image_model
+from wagtail.models import Page, PageManager
+from wagtail.query import PageQuerySet
+from wagtail.search import index
+
+from .slugs import unique_product_slug
+from .storage import get_private_storage
+from .validators import (
+    file_extension,
+    validate_no_nul,
+    validate_price,
+    validate_product_file,
+    validate_product_title,
+)
+from .widgets import PrivateFileInput
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_MAX_LENGTH = 1000
+# The body's rich-text features; catalogue.sanitize allows exactly the HTML they produce.
+PRODUCT_BODY_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul"]
+# Image renditions, named once so listings can prefetch exactly what templates render.
+CARD_COVER_SPEC = "fill-480x360"
+PAGE_COVER_SPEC = "fill-960x720"
+SHARE_IMAGE_SPEC = "fill-1200x630"
+RELATED_PRODUCTS_LIMIT = 4
 
 
-class CatalogueIndexPage(Page):
-    """The one page at ``/catalogue/`` under which every product page lives."""
+class TaxCategory(models.TextChoices):
+    """Dodo Payments' tax categories; the values are Dodo's own."""
+
+    DIGITAL_PRODUCTS = "digital_products", _("Digital products")
+    SAAS = "saas", _("Software as a service")
+    E_BOOK = "e_book", _("E-book")
+    EDTECH = "edtech", _("Education technology")
+    LIVE_TUTORING = "live_tutoring", _("Live tutoring")
+
+
+class ProductCategory(models.Model):
+    """A shelf of the catalogue (E-books, Templates, ...): a Wagtail snippet.
+
+    Editors manage every category in Wagtail admin; a seller manages the ones they created
+    (``owner``). A category with products cannot be deleted (``ProductPage.category`` is
+    ``PROTECT``). An empty slug is filled from the name on save (see signal_handlers).
+    """
+
+    name = models.CharField(_("name"), max_length=80, help_text=_("Shown to customers, e.g. “E-books”."))
+    slug = models.SlugField(
+        _("slug"),
+        max_length=120,
+        unique=True,
+        blank=True,
+        help_text=_("The category's address: /catalogue/category/<slug>/. Leave empty to make one from the name."),
+    )
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        max_length=500,
+        validators=[MaxLengthValidator(500)],
+        help_text=_("One or two sentences shown on the category page."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        # The category outlives its creator: other sellers' products may use it.
+        on_delete=models.SET_NULL,
+        related_name="product_categories",
+        help_text=_("The seller who created this category, if any; editors own the rest."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("description"),
+        FieldPanel("owner"),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("product category")
+        verbose_name_plural = _("product categories")
+
+    def __str__(self):
+        return self.name
+
+    def delete(self, *args, **kwargs):
+        """Delete the category, or raise :class:`CategoryInUseError` if products use it."""
+        count = self.products.count()
+        if count:
+            raise CategoryInUseError(self, count)
+        return super().delete(*args, **kwargs)
+
+
+class CategoryInUseError(ProtectedError):
+    """A category cannot be deleted while products are filed under it.
+
+    A ``ProtectedError`` (what the database rule raises for bulk deletes too), with a
+    message fit to show a seller or an editor.
+    """
+
+    def __init__(self, category, count):
+        self.category = category
+        self.count = count
+        message = ngettext(
+            "“%(name)s” still has %(count)d product, so it cannot be deleted. "
+            "Move that product to another category or delete it first.",
+            "“%(name)s” still has %(count)d products, so it cannot be deleted. "
+            "Move them to another category or delete them first.",
+            count,
+        ) % {"name": category.name, "count": count}
+        # Unevaluated: building the message costs no query.
+        super().__init__(message, category.products.all()[:20])
+
+    def __str__(self):
+        return self.args[0]
+
+
+class ProductPageQuerySet(PageQuerySet):
+    """Product queries used by listings, the home page and related products."""
+
+    def with_card_data(self, cover_spec=CARD_COVER_SPEC):
+        """Load what a product card shows (seller, category, cover thumbnail) up front.
+
+        Two queries in all, however many cards: the products with their seller, category
+        and cover image joined, then the cover renditions of that size. Without this, every
+        card would cost a query for each related object and one for its thumbnail.
+        """
+        rendition_model = get_image_model().get_rendition_model()
+        return self.select_related("seller", "category", "cover_image").prefetch_related(
+            models.Prefetch(
+                "cover_image__renditions",
+                queryset=rendition_model.objects.filter(filter_spec=cover_spec),
+            )
+        )
+
+    def in_category(self, category):
+        return self.filter(category=category)
+
+    def featured(self):
+        return self.filter(featured=True)
+
+
+ProductPageManager = PageManager.from_queryset(ProductPageQuerySet)
+
+
+class CatalogueIndexPage(RoutablePageMixin, Page):
+    """The one page at ``/catalogue/`` under which every product page lives.
+
+    It lists live products with search, sort and pagination, and serves the category
+    pages at ``/catalogue/category/<slug>/``; the query logic is in ``services.py``.
+    """
 
     intro = RichTextField(
         blank=True,
@@ -18,8 +189,412 @@ class CatalogueIndexPage(Page):
     content_panels = Page.content_panels + [FieldPanel("intro")]
 
     parent_page_types = ["home.HomePage"]
-    subpage_types = []
+    subpage_types = ["catalogue.ProductPage"]
     max_count = 1
 
     class Meta:
         verbose_name = _("catalogue index")
+
+    def route(self, request, path_components):
+        # A product URL (/catalogue/<slug>/): fetch the product as a ProductPage with the
+        # seller, category and cover its page shows, in one query. Wagtail's own routing
+        # takes two (the base page, then its specific row) and the template three more.
+        if len(path_components) == 1:
+            try:
+                self.resolve_subpage(f"/{path_components[0]}/")
+            except Http404:
+                product = (
+                    ProductPage.objects.child_of(self)
+                    .select_related("seller", "category", "cover_image")
+                    .filter(slug=path_components[0])
+                    .first()
+                )
+                if product is not None:
+                    # Treebeard's get_parent() uses this instead of a query.
+                    product._cached_parent_obj = self
+                    return product.route(request, [])
+        return super().route(request, path_components)
+
+    @path("")
+    def all_products(self, request):
+        """``/catalogue/``: every live product; ``?category=`` jumps to that category."""
+        slug = request.GET.get("category", "").strip()
+        if slug and ProductCategory.objects.filter(slug=slug).exists():
+            # One address per category: the filter form lands on the category page.
+            params = {key: value for key, value in request.GET.items() if key in ("q", "sort") and value}
+            url = self.category_url(slug)
+            return redirect(f"{url}?{urlencode(params)}" if params else url)
+        return self.render(request, context_overrides=self.listing_context(request))
+
+    @path("category/<slug:slug>/", name="category")
+    def category_page(self, request, slug):
+        """``/catalogue/category/<slug>/``: the live products of one category."""
+        categories = self.categories_with_urls()
+        # Picked from the list the filters need anyway: one query instead of two.
+        category = next((item for item in categories if item.slug == slug), None)
+        if category is None:
+            raise Http404(f"No category {slug!r}")
+        return self.render(
+            request,
+            template="catalogue/category.html",
+            context_overrides=self.listing_context(request, category=category, categories=categories),
+        )
+
+    def listing_context(self, request, category=None, categories=None):
+        """Search, filter, sort and paginate the products for the listing templates."""
+        # Imported here: services builds on these models.
+        from .services import CatalogueQuery, browse_catalogue
+
+        query = CatalogueQuery.from_request(request, category=category)
+        listing = browse_catalogue(query)
+        return {
+            "catalogue_index": self,
+            "category": category,
+            "categories": categories if categories is not None else self.categories_with_urls(),
+            "listing": listing,
+            "products": listing.page_obj.object_list,
+            "page_obj": listing.page_obj,
+            "querystring_base": query.querystring_base(),
+            "search_query": query.text,
+            "sort_options": listing.sort_options,
+            "current_sort": listing.sort.key,
+        }
+
+    def categories_with_urls(self):
+        """Every category, each with its page's ``url``, for the filters and chips."""
+        categories = list(ProductCategory.objects.all())
+        for category in categories:
+            category.url = self.category_url(category)
+        return categories
+
+    def category_url(self, category_or_slug):
+        """The address of a category page (``/catalogue/category/<slug>/``)."""
+        slug = getattr(category_or_slug, "slug", category_or_slug)
+        return self.url + self.reverse_subpage("category", args=(slug,))
+
+
+def product_file_upload_to(instance, filename):
+    """A server-generated name for a product file: ``products/<uuid>/<uuid>.<ext>``.
+
+    Nothing of the seller's file name reaches the storage path (it is kept in
+    ``ProductPage.file_name`` for the download's Content-Disposition), so names cannot
+    collide, leak or be guessed.
+    """
+    extension = file_extension(filename)
+    name = uuid.uuid4().hex + (f".{extension}" if extension else "")
+    return f"products/{uuid.uuid4().hex}/{name}"
+
+
+class ProductPage(Page):
+    """A digital product for sale: a page under the catalogue index, with no children.
+
+    Dodo Payments sells it: ``title`` is Dodo's product name, ``summary`` its description,
+    ``effective_price`` (``price_cents`` on the wire) its price, ``tax_category`` its tax
+    category. The file lives in private storage and is only ever handed to buyers.
+    """
+
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("seller"),
+        # Never cascade: customers who bought the product keep it. Deactivate a seller's
+        # account instead of deleting it, or move their products to someone else first.
+        on_delete=models.PROTECT,
+        related_name="products",
+        limit_choices_to={"is_seller": True},
+        help_text=_("The seller who made this product and receives its earnings."),
+    )
+    category = models.ForeignKey(
+        ProductCategory,
+        verbose_name=_("category"),
+        # A category with products cannot be deleted: move or delete the products first.
+        on_delete=models.PROTECT,
+        related_name="products",
+        help_text=_("The shelf customers find this product on."),
+    )
+    summary = models.TextField(
+        _("summary"),
+        max_length=SUMMARY_MAX_LENGTH,
+        validators=[MaxLengthValidator(SUMMARY_MAX_LENGTH), validate_no_nul],
+        help_text=_(
+            "Plain text, at most 1,000 characters: shown on the product page, in search results and at checkout."
+        ),
+    )
+    body = RichTextField(
+        _("description"),
+        blank=True,
+        features=PRODUCT_BODY_FEATURES,
+        help_text=_("What is inside, who it is for, formats and requirements."),
+    )
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("cover image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Landscape, at least 1200 × 900 pixels; shown cropped to 4:3."),
+    )
+    price = models.DecimalField(
+        _("price"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[validate_price],
+        help_text=_("The regular price, e.g. 19.00."),
+    )
+    selling_price = models.DecimalField(
+        _("selling price"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[validate_price],
+        help_text=_("Optional sale price, at most the price. Leave empty to sell at the price."),
+    )
+    # A copy of effective_price kept by save(): SQL can sort and filter on it (indexed).
+    sort_price = models.DecimalField(
+        _("price paid"), max_digits=10, decimal_places=2, editable=False, db_index=True, default=Decimal("0")
+    )
+    tax_category = models.CharField(
+        _("tax category"),
+        max_length=32,
+        choices=TaxCategory.choices,
+        default=TaxCategory.DIGITAL_PRODUCTS,
+        help_text=_("How the product is taxed at checkout."),
+    )
+    file = models.FileField(
+        _("product file"),
+        upload_to=product_file_upload_to,
+        storage=get_private_storage,
+        max_length=255,
+        validators=[validate_product_file],
+        help_text=_("What the customer downloads after paying. Stored privately, never public."),
+    )
+    file_name = models.CharField(
+        _("original file name"),
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text=_("The uploaded file's name, offered to buyers when they download."),
+    )
+    file_size = models.PositiveBigIntegerField(_("file size"), null=True, blank=True, editable=False)
+    featured = models.BooleanField(
+        _("featured"),
+        default=False,
+        db_index=True,
+        help_text=_("Show on the home page's featured products when editors do not pick them by hand."),
+    )
+
+    objects = ProductPageManager()
+
+    content_panels = Page.content_panels + [
+        FieldRowPanel([FieldPanel("seller"), FieldPanel("category")]),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        FieldPanel("cover_image"),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("price"), FieldPanel("selling_price")]), FieldPanel("tax_category")],
+            heading=_("Pricing"),
+        ),
+        FieldPanel("file", widget=PrivateFileInput),
+        FieldPanel("featured"),
+    ]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.SearchField("seller_name"),
+        index.RelatedFields("category", [index.SearchField("name")]),
+        index.FilterField("category"),
+        index.FilterField("seller"),
+        index.FilterField("featured"),
+        index.FilterField("sort_price"),
+    ]
+
+    parent_page_types = ["catalogue.CatalogueIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        indexes = [
+            # Category pages sort by price within one category.
+            models.Index(fields=["category", "sort_price"], name="catalogue_product_cat_price"),
+        ]
+
+    # MONEY
+
+    @property
+    def effective_price(self):
+        """What a buyer pays: the selling price when there is one, else the price."""
+        return self.selling_price if self.selling_price is not None else self.price
+
+    @property
+    def is_discounted(self):
+        """Whether the selling price is below the price (the page shows both)."""
+        return self.selling_price is not None and self.price is not None and self.selling_price < self.price
+
+    @property
+    def discount_percent(self):
+        """The saving as a whole percentage, rounded down so it never overstates."""
+        if not self.is_discounted:
+            return 0
+        saving = (self.price - self.selling_price) / self.price * 100
+        return int(saving.to_integral_value(rounding=ROUND_DOWN))
+
+    @property
+    def price_cents(self):
+        """The effective price in integer minor units, as Dodo expects (19.99 -> 1999)."""
+        price = self.effective_price
+        if price is None:
+            return None
+        return int((Decimal(price) * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+    @property
+    def currency(self):
+        """The marketplace's ISO 4217 currency code (one currency for the whole site)."""
+        return settings.MARKETPLACE_CURRENCY
+
+    # DISPLAY
+
+    @property
+    def seller_name(self):
+        """The seller's public name (also indexed for search)."""
+        return self.seller.display_name if self.seller_id else ""
+
+    @property
+    def file_type(self):
+        """The product file's type for display, e.g. ``"PDF"``."""
+        return file_extension(self.file_name or (self.file.name if self.file else "")).upper()
+
+    # VALIDATION
+
+    def clean(self):
+        """Rules that involve more than one field, or Wagtail's own ``title``."""
+        errors = {}
+        try:
+            super().clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        try:
+            validate_product_title(self.title)
+        except ValidationError as error:
+            errors.setdefault("title", []).extend(error.error_list)
+        if (
+            isinstance(self.price, Decimal)
+            and isinstance(self.selling_price, Decimal)
+            and self.selling_price > self.price
+        ):
+            errors.setdefault("selling_price", []).append(
+                ValidationError(
+                    _("The selling price cannot be more than the price (%(price)s)."),
+                    code="selling_price_above_price",
+                    params={"price": self.price},
+                )
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def full_clean(self, *args, **kwargs):
+        # Wagtail fills an empty slug from the whole title before validating; ours (title
+        # prefix + random suffix) must come first so it is the one that sticks.
+        self.ensure_slug()
+        super().full_clean(*args, **kwargs)
+
+    def minimal_clean(self):
+        # The draft-save counterpart of full_clean (Page.save on a page that is not live).
+        self.ensure_slug()
+        super().minimal_clean()
+
+    # SLUG
+
+    def ensure_slug(self):
+        """Give the page a slug if it has none: a title prefix plus a random suffix.
+
+        When the parent is known (the page has a tree position), the slug is checked
+        against its siblings and redrawn on a collision; a slug made before that is
+        checked again once the parent is known.
+        """
+        unverified = getattr(self, "_slug_unverified", False)
+        if self.slug and not unverified:
+            return
+        parent = self.get_parent() if self.path else None
+
+        def is_taken(slug):
+            if parent is None:
+                return False
+            siblings = parent.get_children().filter(slug=slug)
+            if self.pk:
+                siblings = siblings.exclude(pk=self.pk)
+            return siblings.exists()
+
+        if not (self.slug and not is_taken(self.slug)):
+            self.slug = unique_product_slug(self.title, is_taken)
+        self._slug_unverified = parent is None
+
+    # SAVING
+
+    def save(self, *args, **kwargs):
+        self.sort_price = self.effective_price if self.effective_price is not None else Decimal("0")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"price", "selling_price"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "sort_price"}
+        self._note_new_file()
+        return super().save(*args, **kwargs)
+
+    def serializable_data(self):
+        # A revision stores field values as JSON, not the uploaded bytes: a file attached
+        # in a draft must be in storage before the revision names it. Wagtail calls this
+        # after full_clean(), so the upload has been validated.
+        self._store_new_file()
+        return super().serializable_data()
+
+    def _note_new_file(self):
+        """Remember the original name and size of a file that is about to be stored."""
+        if self.file and not self.file._committed:
+            self.file_name = os.path.basename(self.file.name)[:255]
+            self.file_size = self.file.size
+
+    def _store_new_file(self):
+        """Write a newly attached file to private storage under a server-generated name."""
+        if self.file and not self.file._committed:
+            self._note_new_file()
+            self.file.save(self.file.name, self.file.file, save=False)
+
+    # PAGE CONTENT
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["cover"] = self.cover_renditions()
+        context["related_products"] = self.related_products()
+        # Routing through the catalogue index caches it as the parent: no query then.
+        index_page = self.get_parent().specific if self.path else None
+        context["catalogue_index"] = index_page
+        if index_page is not None and self.category_id:
+            context["category_url"] = index_page.category_url(self.category)
+        return context
+
+    def cover_renditions(self):
+        """The cover at page size and share size, fetched together; ``None`` without one."""
+        if not self.cover_image_id:
+            return None
+        image = self.cover_image
+        renditions = image.get_renditions(PAGE_COVER_SPEC, SHARE_IMAGE_SPEC)
+        return {"image": image, "page": renditions[PAGE_COVER_SPEC], "share": renditions[SHARE_IMAGE_SPEC]}
+
+    def related_products(self, limit=RELATED_PRODUCTS_LIMIT):
+        """Other live products of the same category, newest first."""
+        if not self.category_id:
+            return ProductPage.objects.none()
+        return list(
+            ProductPage.objects.live()
+            .filter(category_id=self.category_id)
+            .exclude(pk=self.pk)
+            .with_card_data()
+            .order_by("-first_published_at", "-pk")[:limit]
+        )
+
+    @cached_property
+    def meta_description(self):
+        """The summary, cut for search engines and link previews."""
+        text = " ".join((self.search_description or self.summary or "").split())
+        return text if len(text) <= 160 else text[:157].rsplit(" ", 1)[0] + "…"

@@ -8,7 +8,10 @@ class DodoConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_save, pre_delete
+        from wagtail.signals import page_published, page_unpublished
+
+        from catalogue.models import ProductPage
 
         from . import (
             checks,  # noqa: F401  (registers system checks)
@@ -19,4 +22,16 @@ class DodoConfig(AppConfig):
             signal_handlers.queue_dodo_customer_sync,
             sender=get_user_model(),
             dispatch_uid="dodo_queue_customer_sync",
+        )
+        post_save.connect(
+            signal_handlers.queue_dodo_product_sync, sender=ProductPage, dispatch_uid="dodo_queue_product_sync"
+        )
+        page_published.connect(
+            signal_handlers.queue_dodo_product_live_change, sender=ProductPage, dispatch_uid="dodo_product_published"
+        )
+        page_unpublished.connect(
+            signal_handlers.queue_dodo_product_live_change, sender=ProductPage, dispatch_uid="dodo_product_unpublished"
+        )
+        pre_delete.connect(
+            signal_handlers.queue_dodo_product_archive, sender=ProductPage, dispatch_uid="dodo_product_archive"
         )

@@ -8,6 +8,12 @@ save that triggered the check (draft revisions, edits of other fields) was about
 import hashlib
 import json
 
+from django.conf import settings
+
+# Dodo's limits on product names and descriptions.
+NAME_MAX = 100
+DESCRIPTION_MAX = 1000
+
 
 def fingerprint(payload):
     """A stable hash of a JSON-able payload."""
@@ -18,3 +24,23 @@ def fingerprint(payload):
 def customer_payload(user):
     """The customer fields Dodo holds for ``user``."""
     return {"email": user.email, "name": user.get_full_name() or user.email.split("@", 1)[0]}
+
+
+# The Dodo-facing fields of a product page: a change to anything else sends nothing.
+PRODUCT_FIELDS = frozenset({"title", "summary", "price", "selling_price", "tax_category"})
+
+
+def product_payload(page):
+    """The product as Dodo should hold it: the effective selling price in minor units.
+
+    The amount Dodo charges must equal the price the page shows to the cent, so the
+    selling price is sent as Dodo's price with no Dodo discount (a whole percentage
+    cannot express every selling price).
+    """
+    return {
+        "name": page.title[:NAME_MAX],
+        "description": (page.summary or "")[:DESCRIPTION_MAX],
+        "price_cents": page.price_cents,
+        "currency": settings.MARKETPLACE_CURRENCY,
+        "tax_category": page.tax_category,
+    }

@@ -17,9 +17,12 @@ from django.utils.translation import gettext_lazy as _
 # A worker holds a record this long while it talks to Dodo; a crashed worker's lease
 # simply runs out.
 LEASE = timedelta(seconds=90)
-# Retry backoff: 30 s, 1 min, 2 min, ... capped at 6 h.
+# Retry backoff: 30 s, 1 min, 2 min, ... capped at 1 h.
 RETRY_BASE_SECONDS = 30
-RETRY_MAX_SECONDS = 6 * 3600
+RETRY_MAX_SECONDS = 3600
+# A failure this recent means Dodo is down right now: a new change waits for the retry
+# (which sends the latest values) instead of making people wait on another timeout.
+FRESH_FAILURE = timedelta(seconds=30)
 
 
 class SyncStatus(models.TextChoices):
@@ -82,6 +85,17 @@ class SyncRecord(models.Model):
     def release_lease(self):
         type(self).objects.filter(pk=self.pk).update(lease_until=None)
 
+    def failed_just_now(self):
+        """True right after a failed attempt, while its retry is still ahead."""
+        now = timezone.now()
+        return (
+            self.sync_status == SyncStatus.FAILED
+            and self.next_attempt_at is not None
+            and self.next_attempt_at > now
+            and self.updated_at is not None
+            and now - self.updated_at < FRESH_FAILURE
+        )
+
     def mark_pending(self):
         type(self).objects.filter(pk=self.pk).exclude(sync_status=SyncStatus.FAILED).update(
             sync_status=SyncStatus.PENDING
@@ -128,3 +142,32 @@ class DodoCustomer(SyncRecord):
 
     def __str__(self):
         return f"{self.user} -> {self.customer_id or 'not yet on Dodo'}"
+
+
+class DodoProduct(SyncRecord):
+    """The Dodo product of one product page.
+
+    ``page`` is set to NULL when the page is deleted, so the record (and with it the Dodo
+    product id) survives until the product is archived on Dodo. ``page_key`` keeps our
+    page id for good: it is the ``metadata.page_id`` that finds a product on Dodo again.
+    """
+
+    page = models.OneToOneField(
+        "catalogue.ProductPage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dodo_product",
+        verbose_name=_("product page"),
+    )
+    page_key = models.PositiveBigIntegerField(_("page id"), unique=True)
+    title = models.CharField(_("title"), max_length=255, blank=True, help_text=_("The title last sent to Dodo."))
+    product_id = models.CharField(_("Dodo product id"), max_length=64, unique=True, null=True, blank=True)
+    archived = models.BooleanField(_("archived on Dodo"), default=False)
+
+    class Meta:
+        verbose_name = _("Dodo product")
+        verbose_name_plural = _("Dodo products")
+
+    def __str__(self):
+        return f"{self.title or f'Page #{self.page_key}'} -> {self.product_id or 'not yet on Dodo'}"

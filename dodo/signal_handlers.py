@@ -6,7 +6,8 @@ enqueue a task after the commit. They never call Dodo themselves.
 """
 
 from . import sync, tasks
-from .models import DodoCustomer
+from .fingerprints import PRODUCT_FIELDS
+from .models import DodoCustomer, DodoProduct
 
 
 def queue_dodo_customer_sync(sender, instance, created, raw=False, **kwargs):
@@ -20,5 +21,52 @@ def queue_dodo_customer_sync(sender, instance, created, raw=False, **kwargs):
     update_fields = kwargs.get("update_fields")
     if update_fields is not None and not {"email", "first_name", "last_name"} & set(update_fields):
         return  # e.g. last_login, password: nothing Dodo holds
+    record = DodoCustomer.objects.filter(user=instance).first()
+    if record is not None and record.failed_just_now():
+        return  # the scheduled retry sends the latest values
     if sync.customer_needs_sync(instance):
         tasks.enqueue_on_commit(tasks.sync_customer, instance.pk)
+
+
+def queue_dodo_product_sync(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
+    """A product page was saved: sync it when something Dodo holds may have changed.
+
+    Wagtail saves a live page's draft revisions with ``update_fields`` that hold only
+    revision bookkeeping, so those return at once; every other save compares the page
+    with what Dodo was last sent and enqueues only when they differ.
+    """
+    if raw:
+        return
+    if update_fields is not None and not (PRODUCT_FIELDS | {"live"}) & set(update_fields):
+        return
+    record = sync.product_record_for(instance)
+    if created or sync.product_needs_sync(instance, record):
+        _queue_product(record, instance.pk)
+
+
+def queue_dodo_product_live_change(sender, instance, **kwargs):
+    """Published or unpublished (admin, bulk action, schedule or code): unarchive or archive."""
+    record = sync.product_record_for(instance)
+    if sync.product_needs_sync(instance, record):
+        _queue_product(record, instance.pk)
+
+
+def _queue_product(record, page_key):
+    if record.failed_just_now():
+        # Dodo failed seconds ago (often for this same save: Wagtail sends several
+        # signals per publish). The scheduled retry reads the latest values anyway.
+        return
+    record.mark_pending()
+    tasks.enqueue_on_commit(tasks.sync_product, page_key)
+
+
+def queue_dodo_product_archive(sender, instance, **kwargs):
+    """A product page is being deleted: archive its Dodo product once the delete commits.
+
+    A refused delete (the product has orders) raises before this runs, so nothing is
+    archived for it; a delete that rolls back never runs the task.
+    """
+    if kwargs.get("raw"):
+        return
+    if DodoProduct.objects.filter(page_key=instance.pk).exclude(product_id=None).exists():
+        tasks.enqueue_on_commit(tasks.sync_product, instance.pk)

@@ -14,9 +14,9 @@ import logging
 from django.contrib.auth import get_user_model
 
 from .client import get_client
-from .exceptions import DodoError
-from .fingerprints import customer_payload, fingerprint
-from .models import DodoCustomer, SyncStatus
+from .exceptions import DodoError, DodoUnavailable
+from .fingerprints import customer_payload, fingerprint, product_payload
+from .models import DodoCustomer, DodoProduct, SyncStatus
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +96,6 @@ def ensure_customer_id(user):
 
 
 def record_error(record, outcome):
-    from .exceptions import DodoUnavailable
-
     if outcome is Outcome.BUSY:
         return DodoUnavailable("Dodo customer is being created by another worker; try again shortly.")
     return DodoUnavailable(record.sync_error or "Dodo customer could not be created.")
@@ -109,3 +107,118 @@ def customer_needs_sync(user):
     if record is None or not record.customer_id or record.sync_status != SyncStatus.SYNCED:
         return True
     return fingerprint(customer_payload(user)) != record.sent_fingerprint
+
+
+# PRODUCTS
+
+
+def product_record_for(page):
+    """The sync record of a product page, created (pending) on first use."""
+    record, _ = DodoProduct.objects.get_or_create(page_key=page.pk, defaults={"page": page, "title": page.title})
+    return record
+
+
+def product_needs_sync(page, record=None):
+    """True when Dodo's copy of the page is missing, out of date, or in the wrong archive state."""
+    record = record or DodoProduct.objects.filter(page_key=page.pk).first()
+    if record is None or not record.product_id or record.sync_status != SyncStatus.SYNCED:
+        return True
+    if fingerprint(product_payload(page)) != record.sent_fingerprint:
+        return True
+    return record.archived == page.live
+
+
+def sync_product(page_key):
+    """Make Dodo's product match page ``page_key``: created, updated, archived as needed.
+
+    A page that is live is buyable on Dodo; a draft, unpublished or deleted page is
+    archived there. Works from the current database state, in rounds, so edits made
+    while Dodo was unreachable or while this ran end with Dodo holding the latest values.
+    """
+    from catalogue.models import ProductPage
+
+    record = DodoProduct.objects.filter(page_key=page_key).first()
+    if record is None:
+        page = ProductPage.objects.filter(pk=page_key).first()
+        if page is None:
+            return Outcome.GONE
+        record = product_record_for(page)
+    if not record.acquire_lease():
+        return Outcome.BUSY
+    try:
+        client = get_client()
+        for _ in range(MAX_ROUNDS * 2):
+            page = ProductPage.objects.filter(pk=page_key).first()
+            if not _product_step(client, record, page):
+                break
+        record.record_success(**({"title": page.title} if page is not None else {}))
+        logger.info("Product page #%s: Dodo product %s in sync", page_key, record.product_id)
+        return Outcome.SYNCED
+    except DodoError as error:
+        logger.warning(
+            "Product page #%s: Dodo product sync failed (attempt %s): %s", page_key, record.sync_attempts + 1, error
+        )
+        record.record_failure(error)
+        return Outcome.FAILED
+    finally:
+        record.release_lease()
+
+
+def _product_step(client, record, page):
+    """Make one call that brings Dodo closer to ``page``; False once nothing is left to do."""
+    if page is None:
+        # Deleted: archive what Dodo has, so it can no longer be bought.
+        if record.product_id and not record.archived:
+            client.archive_product(record.product_id)
+            record.save_fields(archived=True)
+            return True
+        return False
+    payload = product_payload(page)
+    wanted = fingerprint(payload)
+    if not record.product_id:
+        _create_product(client, record, page, payload)
+        return True
+    if wanted != record.sent_fingerprint:
+        client.update_product(
+            record.product_id,
+            name=payload["name"],
+            description=payload["description"],
+            price_cents=payload["price_cents"],
+            currency=payload["currency"],
+            tax_category=payload["tax_category"],
+            metadata=_product_metadata(page),
+        )
+        record.save_fields(sent_fingerprint=wanted, title=page.title)
+        return True
+    if page.live and record.archived:
+        client.unarchive_product(record.product_id)
+        record.save_fields(archived=False)
+        return True
+    if not page.live and not record.archived:
+        client.archive_product(record.product_id)
+        record.save_fields(archived=True)
+        return True
+    return False
+
+
+def _product_metadata(page):
+    return {"page_id": str(page.pk), "seller_id": str(page.seller_id)}
+
+
+def _create_product(client, record, page, payload):
+    existing = None
+    if record.create_attempted:
+        # An earlier create may have reached Dodo although its answer was lost: adopt it
+        # (the next round pushes the current values) instead of creating a duplicate.
+        existing = client.find_product_by_metadata("page_id", str(page.pk))
+    if existing is not None:
+        # Its values and archive state are unknown: an empty fingerprint makes the next
+        # round push the current values, and the opposite archive state makes it send an
+        # explicit (idempotent) archive or unarchive.
+        record.save_fields(product_id=existing["product_id"], sent_fingerprint="", archived=page.live)
+        return
+    record.save_fields(create_attempted=True)
+    created = client.create_product(**payload, metadata=_product_metadata(page))
+    record.save_fields(
+        product_id=created["product_id"], sent_fingerprint=fingerprint(payload), archived=False, title=page.title
+    )

@@ -5,7 +5,7 @@ data-migration rows included, so the tree has to be buildable from code).
 """
 
 from django.db import transaction
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 
 from catalogue.models import CatalogueIndexPage
 
@@ -21,6 +21,14 @@ DEFAULT_HOME_BODY = [
             "button_text": "Browse the catalogue",
             "button_link": "/catalogue/",
         },
+    },
+    {
+        "type": "featured_products",
+        "value": {"heading": "Featured products", "products": [], "limit": 8},
+    },
+    {
+        "type": "category_grid",
+        "value": {"heading": "Browse by category", "categories": []},
     },
     {
         "type": "call_to_action",
@@ -41,6 +49,9 @@ def ensure_site_tree():
     Idempotent: a second call changes nothing. Returns ``(home, catalogue_index)``.
     """
     Locale.objects.get_or_create(language_code="en")
+    if Collection.get_first_root_node() is None:
+        # Images and documents live in collections; Wagtail's migration makes this root.
+        Collection.add_root(name="Root")
     root = Page.get_first_root_node()
     if root is None:
         root = Page.add_root(title="Root", slug="root")

@@ -6,4 +6,6 @@ from accounts.mixins import IsSellerMixin
 
 
 class DashboardView(IsSellerMixin, TemplateView):
+    """The seller's home: how to get started, and (later) products and sales at a glance."""
+
     template_name = "seller_portal/dashboard.html"

@@ -1,10 +1,14 @@
 """Factories for the test suite (wagtail-factories for pages)."""
 
+from decimal import Decimal
+
 import factory
 import wagtail_factories
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+from wagtail.models import Collection
 
-from catalogue.models import CatalogueIndexPage
+from catalogue.models import CatalogueIndexPage, ProductCategory, ProductPage
 from home.models import HomePage
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -58,3 +62,51 @@ class CatalogueIndexPageFactory(wagtail_factories.PageFactory):
 
     title = "Catalogue"
     slug = "catalogue"
+
+
+# CATALOGUE
+
+# The smallest files that pass the product file checks (extension + content).
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+class WagtailImageFactory(wagtail_factories.ImageFactory):
+    """A Wagtail image in the root collection (wagtail-factories would add a new root)."""
+
+    collection = factory.LazyFunction(lambda: Collection.get_first_root_node())
+    title = factory.Sequence(lambda n: f"Cover {n}")
+    file = factory.django.ImageField(width=800, height=600, color="#4338ca")
+
+
+class ProductCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductCategory
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    # Empty: the pre_save hook fills it from the name.
+    slug = ""
+    description = factory.Faker("sentence")
+
+
+class ProductPageFactory(wagtail_factories.PageFactory):
+    """A live product under the catalogue index (needs the ``site_tree`` fixture)."""
+
+    class Meta:
+        model = ProductPage
+
+    parent = factory.LazyFunction(lambda: CatalogueIndexPage.objects.first())
+    title = factory.Sequence(lambda n: f"Product {n}")
+    # Empty: ProductPage fills it with a title prefix and a random suffix.
+    slug = ""
+    seller = factory.SubFactory(SellerFactory)
+    category = factory.SubFactory(ProductCategoryFactory)
+    summary = factory.Faker("sentence", nb_words=12)
+    body = "<p>Everything you need, in one download.</p>"
+    price = Decimal("19.00")
+    selling_price = None
+    file = factory.django.FileField(filename="product.pdf", data=PDF_BYTES)
+    first_published_at = factory.LazyFunction(timezone.now)
+    last_published_at = factory.LazyAttribute(lambda obj: obj.first_published_at)
+
+    class Params:
+        with_cover = factory.Trait(cover_image=factory.SubFactory(WagtailImageFactory))

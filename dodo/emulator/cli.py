@@ -54,6 +54,7 @@ def add_arguments(
     )
     parser.add_argument("--webhook-timeout", type=float, default=10.0, help="seconds per webhook attempt")
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
+    parser.add_argument("--state-file", default="", help="keep objects in this JSON file across restarts")
     parser.add_argument(
         "--stop-on-stdin-eof",
         action="store_true",
@@ -89,6 +90,7 @@ def run(
     webhook_timeout: float,
     quiet: bool,
     stop_on_stdin_eof: bool = False,
+    state_file: str = "",
     write: Callable[[str], None],
 ) -> None:
     """Start the emulator with these options and serve until interrupted."""
@@ -112,5 +114,6 @@ def run(
         webhook_secret=webhook_secret,
         webhook_retry_delays=tuple(webhook_retry_delays),
         webhook_timeout=webhook_timeout,
+        state_file=state_file,
     )
     serve(host, port, config, announce=write)

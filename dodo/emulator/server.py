@@ -72,6 +72,9 @@ class EmulatorConfig:
     webhook_timeout: float = 10.0
     business_id: str = "bus_EmulatorBusiness00001"
     brand_id: str = "bnd_EmulatorBrand000000001"
+    # Where to keep customers, products, sessions, payments and refunds across restarts
+    # (``make run`` uses one, as real Dodo does not forget); empty keeps them in memory only.
+    state_file: str = ""
 
 
 @dataclass
@@ -167,6 +170,7 @@ class EmulatorServer(ThreadingHTTPServer):
             business_id=config.business_id,
             brand_id=config.brand_id,
             checkout_base_url=self.base_url,
+            state_file=config.state_file,
         )
         self.webhooks = WebhookSender(
             self.store,
@@ -238,6 +242,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             # A bug in the emulator: answer like a server would, keep serving others.
             logger.exception("Emulator error on %s %s", self.command, self.path)
             self._send_json(500, {"code": "INTERNAL_SERVER_ERROR", "message": "emulator error"})
+        if self.command != "GET":
+            self.server.store.persist()
 
     def _read_body(self) -> bytes:
         try:

@@ -10,6 +10,8 @@ deliveries update their records from background threads.
 from __future__ import annotations
 
 import copy
+import json
+import os
 import secrets
 import string
 import threading
@@ -50,14 +52,41 @@ class Store:
     something happens that Dodo would announce with a webhook; it must return quickly.
     """
 
-    def __init__(self, *, business_id: str, brand_id: str, checkout_base_url: str) -> None:
-        """Start empty; ``checkout_base_url`` prefixes the hosted checkout URLs."""
+    def __init__(self, *, business_id: str, brand_id: str, checkout_base_url: str, state_file: str = "") -> None:
+        """Start empty (or from ``state_file``); ``checkout_base_url`` prefixes checkout URLs."""
         self.lock = threading.RLock()
         self.business_id = business_id
         self.brand_id = brand_id
         self.checkout_base_url = checkout_base_url.rstrip("/")
         self.on_event: Callable[[str, dict[str, Any]], None] | None = None
+        self.state_file = state_file
         self.reset()
+        self._load()
+
+    # -- persistence (optional) --------------------------------------------------------
+    _PERSISTED = ("customers", "products", "sessions", "payments", "refunds")
+
+    def _load(self) -> None:
+        if not self.state_file or not os.path.exists(self.state_file):
+            return
+        with open(self.state_file, encoding="utf-8") as handle:
+            data = json.load(handle)
+        with self.lock:
+            for name in self._PERSISTED:
+                getattr(self, name).update(data.get(name, {}))
+            self.archived.update(data.get("archived", []))
+
+    def persist(self) -> None:
+        """Write the objects to ``state_file`` (atomically), if one was given."""
+        if not self.state_file:
+            return
+        with self.lock:
+            data = {name: getattr(self, name) for name in self._PERSISTED}
+            data["archived"] = sorted(self.archived)
+            temporary = f"{self.state_file}.tmp"
+            with open(temporary, "w", encoding="utf-8") as handle:
+                json.dump(data, handle)
+            os.replace(temporary, self.state_file)
 
     def reset(self) -> None:
         """Forget everything. ``generation`` changes so stale deliveries stop retrying."""

@@ -166,6 +166,7 @@ def run_in_subprocess(
     webhook_retry_delays: Sequence[float] = (0.05, 0.1, 0.2),
     webhook_timeout: float = 2.0,
     startup_timeout: float = 15.0,
+    state_file: str = "",
 ) -> EmulatorProcess:
     """Start ``python -m dodo.emulator`` and return once it answers.
 
@@ -196,6 +197,8 @@ def run_in_subprocess(
     ]
     if webhook_url:
         command += ["--webhook-url", webhook_url]
+    if state_file:
+        command += ["--state-file", state_file]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     process = subprocess.Popen(  # noqa: S603 - a fixed command line of our own module

@@ -48,7 +48,7 @@ WAGTAIL_APPS = [
     "wagtail.sites",
     # accounts sits above wagtail.users so its templates and user model come first.
     "accounts",
-    "wagtail.users",
+    "accounts.apps.WagtailUsersConfig",
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -141,15 +141,27 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # How long an activation link stays valid, in seconds (default three days).
 ACCOUNT_ACTIVATION_TIMEOUT = env.int("ACCOUNT_ACTIVATION_TIMEOUT", default=3 * 24 * 3600)
+# How long the link that confirms a new email address stays valid, in seconds.
+ACCOUNT_EMAIL_CHANGE_TIMEOUT = 24 * 3600
 # Brute-force protection (django-axes): lock an account or an address after this many
 # failures, for this many hours; the lock lifts by itself.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+# Each entry is counted on its own: failures for one account (from any address) OR from
+# one address (against any account). [["username", "ip_address"]] would need both.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Count "Ada@Example.com " and "ada@example.com" as the same account, as sign-in does.
+AXES_USERNAME_CALLABLE = "accounts.lockout.get_lockout_username"
+# Attempts during a lock do not extend it, so the lock lifts a fixed time after it began.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Behind a proxy every request comes from the proxy's address: set how many proxies sit
+# in front (e.g. 1) so lockouts key on the client's address from X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 
 # I18N
 LANGUAGE_CODE = "en-us"
@@ -224,3 +236,30 @@ DODO_PAYMENTS_BASE_URL = env("DODO_PAYMENTS_BASE_URL", default="")
 DODO_CONNECT_TIMEOUT = env.float("DODO_CONNECT_TIMEOUT", default=3.0)
 DODO_READ_TIMEOUT = env.float("DODO_READ_TIMEOUT", default=10.0)
 DODO_MAX_RETRIES = env.int("DODO_MAX_RETRIES", default=2)
+
+# CATALOGUE
+# Product files live in their own storage with no public URL (never under MEDIA_URL);
+# downloads are served by a view that checks the purchase. Swap the backend for a
+# private object-storage bucket in production; code only ever names the "private" alias.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media"))
+STORAGES["private"] = {"BACKEND": "catalogue.storage.PrivateFileSystemStorage"}
+# Largest product file a seller may upload, in bytes (default 200 MB).
+PRODUCT_FILE_MAX_SIZE = env.int("PRODUCT_FILE_MAX_SIZE", default=200 * 1024 * 1024)
+# Extensions a product file may have; its content is checked against the extension.
+PRODUCT_FILE_EXTENSIONS = env.list(
+    "PRODUCT_FILE_EXTENSIONS",
+    default=[
+        # e-books and documents
+        "pdf", "epub", "mobi", "txt", "md", "csv", "rtf", "docx", "xlsx", "pptx", "odt", "ods", "odp",
+        # archives
+        "zip", "7z", "rar", "gz", "tar",
+        # audio
+        "mp3", "wav", "flac", "ogg", "m4a", "aac",
+        # video
+        "mp4", "mov", "webm", "mkv", "m4v",
+        # images
+        "png", "jpg", "jpeg", "gif", "webp", "psd", "tif",
+    ],
+)
+# Products per page on the catalogue and category pages.
+CATALOGUE_PAGE_SIZE = 24

@@ -14,6 +14,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Product files: no public URL (PRIVATE_MEDIA_ROOT); a private bucket later.
+    "private": {"BACKEND": "catalogue.storage.PrivateFileSystemStorage"},
 }
 
 # TASKS

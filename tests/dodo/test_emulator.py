@@ -516,3 +516,30 @@ def test_management_command_defaults_come_from_settings(settings):
     assert options.webhook_secret == settings.DODO_PAYMENTS_WEBHOOK_KEY
     assert options.webhook_url == "http://127.0.0.1:8000/dodo/webhook/"
     assert (options.host, options.port) == ("127.0.0.1", 8010)
+
+
+def test_state_file_keeps_objects_across_a_restart(tmp_path):
+    """``make run`` restarts the emulator often; like Dodo, it must not forget products."""
+    from dodo.emulator.testing import run_in_subprocess
+
+    state_file = str(tmp_path / "emulator.json")
+    first = run_in_subprocess(state_file=state_file)
+    try:
+        headers = {"Authorization": f"Bearer {first.api_key}"}
+        body = {
+            "name": "Kept",
+            "tax_category": "e_book",
+            "price": {"type": "one_time_price", "price": 500, "currency": "USD", "discount": 0,
+                      "purchasing_power_parity": False},
+        }
+        product = requests.post(f"{first.base_url}/products", json=body, headers=headers, timeout=5).json()
+        requests.delete(f"{first.base_url}/products/{product['product_id']}", headers=headers, timeout=5)
+    finally:
+        first.stop()
+    second = run_in_subprocess(state_file=state_file, api_key=first.api_key)
+    try:
+        [kept] = second.state()["products"]
+        assert kept["product_id"] == product["product_id"]
+        assert kept["archived"] is True
+    finally:
+        second.stop()

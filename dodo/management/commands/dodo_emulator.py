@@ -51,6 +51,7 @@ class Command(BaseCommand):
                 webhook_timeout=options["webhook_timeout"],
                 quiet=options["quiet"],
                 stop_on_stdin_eof=options["stop_on_stdin_eof"],
+                state_file=options["state_file"],
                 write=self._announce,
             )
         except (ValueError, OSError) as exc:  # not loopback, port taken

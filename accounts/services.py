@@ -1,0 +1,173 @@
+"""Account operations. Views validate input with forms, then call one function here."""
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django_tasks import TaskResultStatus
+
+from .exceptions import EmailAddressTaken, InvalidEmailChangeLink
+from .signal_handlers import ACTIVATION_EMAIL_RESULT_ATTR
+from .tasks import (
+    send_activation_email,
+    send_email_change_confirmation,
+    send_email_changed_notice,
+    send_password_reset_email,
+)
+from .tokens import activation_token_generator, read_email_change_token
+
+logger = logging.getLogger(__name__)
+
+ROLE_CUSTOMER = "customer"
+ROLE_SELLER = "seller"
+
+# One activation email per account per this many seconds, however often "resend" is
+# pressed: the page always answers the same, so a stranger cannot flood an inbox.
+RESEND_INTERVAL = 60
+
+# What the sign-up page can say about the activation email.
+EMAIL_SENT = "sent"
+EMAIL_FAILED = "failed"
+EMAIL_QUEUED = "queued"
+
+
+def normalize_email(email):
+    """Addresses are stored trimmed and lower-case (``User.save`` does the same)."""
+    return (email or "").strip().lower()
+
+
+def email_in_use(email, exclude_user=None):
+    """True if an account (other than ``exclude_user``) has this address, ignoring case."""
+    users = get_user_model()._default_manager.filter(email__iexact=normalize_email(email))
+    if exclude_user is not None:
+        users = users.exclude(pk=exclude_user.pk)
+    return users.exists()
+
+
+def register_user(*, email, password, first_name, last_name="", role=ROLE_CUSTOMER):
+    """Create an inactive account with the chosen role; returns the new user.
+
+    A seller may also buy, so the seller role sets both flags. The activation email is
+    sent by the ``post_save`` receiver once this transaction commits. Raises
+    ``EmailAddressTaken`` if the address was registered in the meantime.
+    """
+    User = get_user_model()
+    user = User(
+        email=normalize_email(email),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        is_active=False,
+        is_customer=True,
+        is_seller=role == ROLE_SELLER,
+    )
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        # Two sign-ups for the same address at once: the unique index decides.
+        raise EmailAddressTaken from exc
+    logger.info("User #%s: signed up as %s", user.pk, role)
+    return user
+
+
+def activation_email_status(user):
+    """``EMAIL_SENT``, ``EMAIL_FAILED`` or ``EMAIL_QUEUED`` for a user just registered.
+
+    The receiver leaves the task's result on the instance after commit. With the
+    immediate backend it is finished; with a worker it is still queued.
+    """
+    result = getattr(user, ACTIVATION_EMAIL_RESULT_ATTR, None)
+    if result is None or not result.is_finished:
+        return EMAIL_QUEUED
+    if result.status == TaskResultStatus.SUCCESSFUL and result.return_value:
+        return EMAIL_SENT
+    return EMAIL_FAILED
+
+
+def user_from_uidb64(uidb64):
+    """The user a link's ``uidb64`` names, or ``None`` if it is malformed or unknown."""
+    User = get_user_model()
+    try:
+        pk = force_str(urlsafe_base64_decode(uidb64))
+        return User._default_manager.get(pk=pk)
+    except (TypeError, ValueError, OverflowError, User.DoesNotExist):
+        return None
+
+
+def activate_user(uidb64, token):
+    """Activate the account an activation link names; returns the user, or ``None``.
+
+    ``None`` covers a tampered ``uidb64``, a wrong or stale token, and a link already
+    used (the token's hash includes ``is_active``).
+    """
+    user = user_from_uidb64(uidb64)
+    if user is None or not activation_token_generator.check_token(user, token):
+        return None
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    logger.info("User #%s: activated", user.pk)
+    return user
+
+
+def resend_activation(email):
+    """Send a fresh activation link if ``email`` belongs to an account awaiting activation.
+
+    Returns nothing: the caller answers the same whether or not an account exists.
+    """
+    user = get_user_model()._default_manager.filter(email__iexact=normalize_email(email), is_active=False).first()
+    if user is None:
+        return
+    if not cache.add(f"accounts:activation-resend:{user.pk}", 1, timeout=RESEND_INTERVAL):
+        logger.info("User #%s: activation resend throttled", user.pk)
+        return
+    send_activation_email.enqueue(user.pk)
+
+
+def send_password_reset(email):
+    """Queue a reset email for each active account with a usable password at ``email``."""
+    User = get_user_model()
+    for user in User._default_manager.filter(email__iexact=normalize_email(email), is_active=True):
+        if user.has_usable_password():
+            send_password_reset_email.enqueue(user.pk)
+
+
+def request_email_change(user, new_email):
+    """Email a confirmation link to ``new_email``; the address changes only when it is followed.
+
+    Raises ``EmailAddressTaken`` if another account uses the address.
+    """
+    new_email = normalize_email(new_email)
+    if email_in_use(new_email, exclude_user=user):
+        raise EmailAddressTaken
+    send_email_change_confirmation.enqueue(user.pk, new_email)
+    logger.info("User #%s: email change requested", user.pk)
+
+
+def confirm_email_change(user, token):
+    """Switch ``user`` to the address in ``token``; returns the new address.
+
+    Raises ``InvalidEmailChangeLink`` for a bad, stale, used or foreign token, and
+    ``EmailAddressTaken`` if the address was taken since the link was sent. The old
+    address is told about the change, so a hijacked session cannot switch it silently.
+    """
+    data = read_email_change_token(token)
+    if data is None:
+        raise InvalidEmailChangeLink
+    user_id, old_email, new_email = data
+    if user_id != user.pk or old_email != user.email:
+        raise InvalidEmailChangeLink
+    if email_in_use(new_email, exclude_user=user):
+        raise EmailAddressTaken
+    user.email = new_email
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email"])
+    except IntegrityError as exc:
+        raise EmailAddressTaken from exc
+    logger.info("User #%s: email address changed", user.pk)
+    transaction.on_commit(lambda: send_email_changed_notice.enqueue(user.pk, old_email))
+    return new_email

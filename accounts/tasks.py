@@ -1,0 +1,109 @@
+"""Slow account work, run by django-tasks: sending the emails that carry links.
+
+Tasks take primitive ids (they may run in a worker, later, on another host), load what
+they need, and re-check that the email still makes sense before sending. A failure to
+send is logged with the user's id and reported through the return value (``True`` when
+sent), never raised: sign-up, reset and profile changes must succeed without email, and
+the person can ask again ("resend").
+"""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_tasks import task
+
+from .emails import send_templated_email
+from .tokens import activation_token_generator, make_email_change_token
+
+logger = logging.getLogger(__name__)
+
+
+def _uidb64(user):
+    return urlsafe_base64_encode(force_bytes(user.pk))
+
+
+def _absolute(path):
+    """Links in emails are built from SITE_URL, never from the request's Host header."""
+    return f"{settings.SITE_URL}{path}"
+
+
+def _get_user(user_id, purpose):
+    User = get_user_model()
+    try:
+        return User._default_manager.get(pk=user_id)
+    except User.DoesNotExist:
+        logger.warning("User #%s: %s email not sent, the user no longer exists", user_id, purpose)
+        return None
+
+
+def _send(user_id, purpose, template_prefix, context, to):
+    """Send one templated email; log and return ``False`` if the mail server fails."""
+    try:
+        send_templated_email(template_prefix, context, to=to)
+    except OSError as exc:  # smtplib.SMTPException and socket errors are OSErrors
+        logger.warning("User #%s: %s email failed: %s", user_id, purpose, exc)
+        return False
+    logger.info("User #%s: %s email sent", user_id, purpose)
+    return True
+
+
+@task(backend="db")
+def send_activation_email(user_id):
+    """Email a new, inactive user the link that activates their account."""
+    user = _get_user(user_id, "activation")
+    if user is None:
+        return False
+    if user.is_active:
+        # Activated (or enabled by an editor) before this ran: a link would only confuse.
+        logger.info("User #%s: activation email skipped, the account is already active", user_id)
+        return False
+    path = reverse(
+        "accounts:activate",
+        kwargs={"uidb64": _uidb64(user), "token": activation_token_generator.make_token(user)},
+    )
+    context = {
+        "user": user,
+        "activation_url": _absolute(path),
+        "expiry_days": max(1, round(settings.ACCOUNT_ACTIVATION_TIMEOUT / 86400)),
+    }
+    return _send(user_id, "activation", "accounts/emails/activation", context, to=[user.email])
+
+
+@task(backend="db")
+def send_password_reset_email(user_id):
+    """Email an active user the link that lets them choose a new password."""
+    user = _get_user(user_id, "password reset")
+    if user is None:
+        return False
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={"uidb64": _uidb64(user), "token": default_token_generator.make_token(user)},
+    )
+    context = {"user": user, "reset_url": _absolute(path)}
+    return _send(user_id, "password reset", "accounts/emails/password_reset", context, to=[user.email])
+
+
+@task(backend="db")
+def send_email_change_confirmation(user_id, new_email):
+    """Email ``new_email`` the link that confirms it as the user's new address."""
+    user = _get_user(user_id, "email change")
+    if user is None:
+        return False
+    path = reverse("accounts:email_change_confirm", kwargs={"token": make_email_change_token(user, new_email)})
+    context = {"user": user, "new_email": new_email, "confirm_url": _absolute(path)}
+    return _send(user_id, "email change", "accounts/emails/email_change", context, to=[new_email])
+
+
+@task(backend="db")
+def send_email_changed_notice(user_id, old_email):
+    """Tell the previous address that the account now uses another one."""
+    user = _get_user(user_id, "email changed notice")
+    if user is None:
+        return False
+    context = {"user": user, "old_email": old_email, "reset_url": _absolute(reverse("accounts:password_reset"))}
+    return _send(user_id, "email changed notice", "accounts/emails/email_changed", context, to=[old_email])

@@ -1,0 +1,66 @@
+"""Tokens for the links we email: account activation."""
+
+from django.conf import settings
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core import signing
+from django.utils.crypto import constant_time_compare
+from django.utils.http import base36_to_int
+
+
+class AccountActivationTokenGenerator(PasswordResetTokenGenerator):
+    """Signs activation links: single use, valid for ``ACCOUNT_ACTIVATION_TIMEOUT`` seconds.
+
+    The hash covers ``is_active``, so the link stops working the moment it has been
+    used (and if the password or the address changes in between). Django's generator
+    reads ``PASSWORD_RESET_TIMEOUT``; activation has its own lifetime, so
+    ``check_token`` compares against ``ACCOUNT_ACTIVATION_TIMEOUT`` instead.
+    """
+
+    # A different salt from password reset: a reset token never activates an account.
+    key_salt = "accounts.tokens.AccountActivationTokenGenerator"
+
+    def _make_hash_value(self, user, timestamp):
+        return f"{user.pk}{user.password}{user.is_active}{user.email}{timestamp}"
+
+    def check_token(self, user, token):
+        """True if ``token`` was made for ``user`` in its current state and is not stale."""
+        if not (user and token):
+            return False
+        try:
+            ts_b36, _hash = token.split("-")
+            ts = base36_to_int(ts_b36)
+        except ValueError:
+            return False
+        signed = any(
+            constant_time_compare(self._make_token_with_timestamp(user, ts, secret), token)
+            for secret in [self.secret, *self.secret_fallbacks]
+        )
+        if not signed:
+            return False
+        return self._num_seconds(self._now()) - ts <= settings.ACCOUNT_ACTIVATION_TIMEOUT
+
+
+activation_token_generator = AccountActivationTokenGenerator()
+
+
+# Email change: a signed, timestamped value that carries the new address, so no pending
+# address needs storing. It names the address it replaces, so it works once: after the
+# change (or any other change of address) the old address no longer matches.
+EMAIL_CHANGE_SALT = "accounts.email-change"
+
+
+def make_email_change_token(user, new_email):
+    """A URL-safe token that lets ``user`` switch from their current address to ``new_email``."""
+    return signing.dumps({"user": user.pk, "old": user.email, "new": new_email}, salt=EMAIL_CHANGE_SALT)
+
+
+def read_email_change_token(token):
+    """Return ``(user_id, old_email, new_email)`` from a valid, fresh token, else ``None``."""
+    try:
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=settings.ACCOUNT_EMAIL_CHANGE_TIMEOUT)
+    except signing.BadSignature:  # SignatureExpired is a subclass
+        return None
+    try:
+        return int(data["user"]), str(data["old"]), str(data["new"])
+    except (KeyError, TypeError, ValueError):
+        return None

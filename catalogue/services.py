@@ -1,0 +1,112 @@
+"""Browsing the catalogue: search, category filter, sort and pagination in one place.
+
+The catalogue index and category pages (and later the seller portal and the API) call
+:func:`browse_catalogue` with a :class:`CatalogueQuery`; templates only render.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from .models import ProductPage
+
+# Longest search text we pass to the search backend.
+MAX_QUERY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class SortOption:
+    """One way to order the catalogue: its URL key, its label and its SQL ordering."""
+
+    key: str
+    label: str
+    ordering: tuple = ()
+
+
+RELEVANCE = SortOption("relevance", _("Best match"))
+# Every sort the catalogue offers, in menu order; the first is the default when not
+# searching. Every field named here must be an index.FilterField on ProductPage (search
+# results are sorted by the search backend) and be indexed in the database.
+# "Best-selling" joins this list with the checkout issue, ordering by a paid-order count;
+# until orders exist it is not offered, because it could not work.
+SORT_OPTIONS = (
+    SortOption("newest", _("Newest"), ("-first_published_at", "-id")),
+    SortOption("price_asc", _("Price: low to high"), ("sort_price", "-id")),
+    SortOption("price_desc", _("Price: high to low"), ("-sort_price", "-id")),
+)
+
+
+@dataclass(frozen=True)
+class CatalogueQuery:
+    """What a visitor asked for: search text, a category, a sort key and a page number."""
+
+    text: str = ""
+    category: object = None
+    sort: str = ""
+    page: str = "1"
+
+    @classmethod
+    def from_request(cls, request, category=None):
+        return cls(
+            text=" ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH],
+            category=category,
+            sort=request.GET.get("sort", ""),
+            page=request.GET.get("page", "1"),
+        )
+
+    @property
+    def is_search(self):
+        return bool(self.text)
+
+    def sort_options(self):
+        """The sorts to offer: relevance first while searching."""
+        return (RELEVANCE, *SORT_OPTIONS) if self.is_search else SORT_OPTIONS
+
+    def resolve_sort(self):
+        """The chosen sort, or the default (best match while searching, else newest)."""
+        options = self.sort_options()
+        return next((option for option in options if option.key == self.sort), options[0])
+
+    def querystring_base(self):
+        """The current search and sort as ``q=..&sort=..&``, for pagination links."""
+        params = {}
+        if self.text:
+            params["q"] = self.text
+        if self.sort and self.resolve_sort().key == self.sort:
+            params["sort"] = self.sort
+        return urlencode(params) + "&" if params else ""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of results and what the template needs to describe it."""
+
+    page_obj: object
+    sort: SortOption
+    sort_options: tuple
+    total: int
+
+
+def browse_catalogue(query, per_page=None):
+    """Live products matching ``query``, sorted and cut to one page.
+
+    A fixed number of queries whatever the catalogue's size: a count, the page of
+    products with seller, category and cover joined, and the page's cover thumbnails.
+    """
+    products = ProductPage.objects.live().with_card_data()
+    if query.category is not None:
+        products = products.in_category(query.category)
+    sort = query.resolve_sort()
+    if query.is_search:
+        if sort is RELEVANCE:
+            results = products.search(query.text, order_by_relevance=True)
+        else:
+            results = products.order_by(*sort.ordering).search(query.text, order_by_relevance=False)
+    else:
+        results = products.order_by(*sort.ordering)
+    paginator = Paginator(results, per_page or settings.CATALOGUE_PAGE_SIZE)
+    page_obj = paginator.get_page(query.page)
+    return Listing(page_obj=page_obj, sort=sort, sort_options=query.sort_options(), total=paginator.count)

@@ -1,0 +1,65 @@
+"""Wagtail admin wiring for Dodo: save messages, the sync report and its menu item."""
+
+from django.contrib import messages
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from catalogue.models import ProductPage
+
+from . import admin_views
+from .models import DodoProduct, SyncStatus
+
+
+@hooks.register("register_admin_urls")
+def register_dodo_admin_urls():
+    return [
+        path("reports/dodo-sync/", admin_views.SyncReportView.as_view(), name="dodo_sync_report"),
+        path("reports/dodo-sync/retry/", admin_views.retry_sync, name="dodo_sync_retry"),
+    ]
+
+
+class SyncReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return admin_views.can_manage_sync(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_dodo_sync_report_menu_item():
+    return SyncReportMenuItem(
+        _("Dodo sync"), reverse("dodo_sync_report"), name="dodo-sync", icon_name="warning", order=650
+    )
+
+
+def _tell_editor_about_sync(request, page):
+    """After a save in the admin, say whether Dodo has it (the sync ran after the commit)."""
+    if not isinstance(page.specific, ProductPage):
+        return
+    record = DodoProduct.objects.filter(page_key=page.pk).first()
+    if record is None:
+        return
+    if record.sync_status == SyncStatus.SYNCED:
+        messages.success(request, _("Synced to Dodo."))
+    elif record.sync_status == SyncStatus.FAILED:
+        messages.warning(
+            request,
+            _("Dodo unreachable: saved, will retry. (%(error)s)") % {"error": record.sync_error[:200]},
+        )
+    else:
+        messages.info(request, _("Saved. Sending the changes to Dodo in the background."))
+
+
+@hooks.register("after_create_page")
+def message_after_create(request, page):
+    _tell_editor_about_sync(request, page)
+
+
+@hooks.register("after_edit_page")
+def message_after_edit(request, page):
+    _tell_editor_about_sync(request, page)
+
+
+@hooks.register("after_unpublish_page")
+def message_after_unpublish(request, page):
+    _tell_editor_about_sync(request, page)
