@@ -6,9 +6,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.forms import CheckboxSelectMultiple
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django_filters import ModelMultipleChoiceFilter
+from django_filters import ChoiceFilter, ModelMultipleChoiceFilter
 from wagtail import hooks
 from wagtail.admin.filters import MultipleUserFilter, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn
@@ -21,7 +22,18 @@ from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .formatting import format_money
-from .models import CategoryInUseError, ProductCategory, ProductPage
+from .models import CategoryInUseError, Order, ProductCategory, ProductPage
+
+# Dodo sync state, read through the reverse relation the dodo app adds to product pages
+# (``dodo_product``); the catalogue imports nothing from dodo.
+DODO_SYNC_CHOICES = [("synced", _("Synced")), ("pending", _("Pending")), ("failed", _("Failed")), ("none", _("Not sent"))]
+
+
+def _dodo_sync_label(page):
+    record = getattr(page, "dodo_product", None)
+    if record is None:
+        return _("Not sent")
+    return record.get_sync_status_display()
 
 
 def _sellers(request):
@@ -36,6 +48,12 @@ class ProductPageFilterSet(PageFilterSet):
         label=_("Category"), queryset=ProductCategory.objects.all(), widget=CheckboxSelectMultiple
     )
     seller = MultipleUserFilter(label=_("Seller"), queryset=_sellers, widget=CheckboxSelectMultiple)
+    dodo_sync = ChoiceFilter(label=_("Dodo sync"), choices=DODO_SYNC_CHOICES, method="filter_dodo_sync")
+
+    def filter_dodo_sync(self, queryset, name, value):
+        if value == "none":
+            return queryset.filter(dodo_product__isnull=True)
+        return queryset.filter(dodo_product__sync_status=value)
 
     class Meta:
         model = ProductPage
@@ -45,7 +63,7 @@ class ProductPageFilterSet(PageFilterSet):
 class ProductPageIndexView(PageIndexView):
     def get_base_queryset(self):
         # One query for every row's seller and category, instead of two per row.
-        return super().get_base_queryset().select_related("seller", "category")
+        return super().get_base_queryset().select_related("seller", "category", "dodo_product")
 
 
 class ProductPageListingViewSet(PageListingViewSet):
@@ -71,6 +89,7 @@ class ProductPageListingViewSet(PageListingViewSet):
             sort_key="sort_price",
         ),
         PageStatusColumn("status", label=_("Status"), sort_key="live", width="12%"),
+        Column("dodo_sync", label=_("Dodo sync"), accessor=_dodo_sync_label, sort_key="dodo_product__sync_status"),
         DateColumn("latest_revision_created_at", label=_("Updated"), sort_key="latest_revision_created_at"),
     ]
 
@@ -140,3 +159,52 @@ def refuse_deleting_categories_with_products(request, instances):
     for category in in_use:
         messages.error(request, str(CategoryInUseError(category, category.product_count)))
     return redirect(reverse(ProductCategory.snippet_viewset.get_url_name("list")))
+
+
+# PRODUCTS WITH ORDERS
+
+
+def _ordered_products(pages):
+    """Product pages among ``pages`` (or below them) that have orders, with their counts."""
+    products = ProductPage.objects.none()
+    for page in pages:
+        products |= ProductPage.objects.descendant_of(page, inclusive=True)
+    counts = dict(
+        Order.objects.filter(product__in=products.values("pk"))
+        .values_list("product_id")
+        .annotate(count=Count("pk"))
+        .values_list("product_id", "count")
+    )
+    if not counts:
+        return []
+    ordered = ProductPage.objects.filter(pk__in=counts).order_by("title")
+    return [(product, counts[product.pk]) for product in ordered]
+
+
+def _refuse_delete(request, ordered):
+    return TemplateResponse(
+        request,
+        "catalogue/admin/delete_refused.html",
+        {"products": [{"page": page, "count": count} for page, count in ordered]},
+        status=409,
+    )
+
+
+@hooks.register("before_delete_page")
+def refuse_deleting_ordered_products(request, page):
+    """A product (or a page above products) with orders: explain, and offer to unpublish."""
+    ordered = _ordered_products([page])
+    if ordered:
+        return _refuse_delete(request, ordered)
+    return None
+
+
+@hooks.register("before_bulk_action")
+def refuse_bulk_deleting_ordered_products(request, action_type, objects, action_class_instance):
+    if action_type != "delete":
+        return None
+    pages = [obj for obj in objects if hasattr(obj, "path")]
+    ordered = _ordered_products(pages) if pages else []
+    if ordered:
+        return _refuse_delete(request, ordered)
+    return None

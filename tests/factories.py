@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from wagtail.models import Collection
 
-from catalogue.models import CatalogueIndexPage, ProductCategory, ProductPage
+from catalogue.models import CatalogueIndexPage, Order, OrderStatus, ProductCategory, ProductPage
 from home.models import HomePage
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -110,3 +110,22 @@ class ProductPageFactory(wagtail_factories.PageFactory):
 
     class Params:
         with_cover = factory.Trait(cover_image=factory.SubFactory(WagtailImageFactory))
+
+
+# ORDERS
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """A paid order of a product (needs the ``site_tree`` fixture for the product)."""
+
+    class Meta:
+        model = Order
+
+    customer = factory.SubFactory(CustomerFactory)
+    product = factory.SubFactory(ProductPageFactory)
+    seller = factory.LazyAttribute(lambda obj: obj.product.seller)
+    amount = factory.LazyAttribute(lambda obj: obj.product.effective_price)
+    currency = "USD"
+    status = OrderStatus.PAID
+    paid_at = factory.LazyFunction(timezone.now)
+    dodo_payment_id = factory.Sequence(lambda n: f"pay_test{n:06d}")

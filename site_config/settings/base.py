@@ -225,6 +225,13 @@ LOGGING = {
 # MARKETPLACE
 MARKETPLACE_NAME = env("MARKETPLACE_NAME", default="Brightshelf")
 MARKETPLACE_CURRENCY = env("MARKETPLACE_CURRENCY", default="USD").upper()
+# The marketplace's share of each sale, in percent; the rest is what the seller earned.
+MARKETPLACE_FEE_PERCENT = env.float("MARKETPLACE_FEE_PERCENT", default=10.0)
+# Downloads allowed per paid order (0 = unlimited).
+DOWNLOAD_LIMIT_PER_ORDER = env.int("DOWNLOAD_LIMIT_PER_ORDER", default=0)
+# When set (e.g. "/protected/"), downloads are handed to the web server with
+# X-Accel-Redirect to that internal location instead of streamed by Django.
+DOWNLOADS_X_ACCEL_PREFIX = env("DOWNLOADS_X_ACCEL_PREFIX", default="")
 
 # DODO
 DODO_PAYMENTS_API_KEY = env("DODO_PAYMENTS_API_KEY", default="")

@@ -114,3 +114,23 @@ def test_sync_report_is_for_editors_only(client, customer, site_tree):
     assert response.status_code in (302, 403)
     client.logout()
     assert client.get(reverse("dodo_sync_report")).status_code == 302
+
+
+def test_product_listing_shows_and_filters_the_dodo_sync_state(editor_client, site_tree):
+    from dodo.models import DodoProduct
+
+    synced = ProductPageFactory(title="In sync")
+    failed = ProductPageFactory(title="Stuck")
+    never = ProductPageFactory(title="Never sent")
+    DodoProduct.objects.filter(page=synced).update(sync_status=SyncStatus.SYNCED, product_id="pdt_1")
+    DodoProduct.objects.filter(page=failed).update(sync_status=SyncStatus.FAILED, sync_error="Dodo down")
+    DodoProduct.objects.filter(page=never).delete()
+
+    html = editor_client.get("/admin/catalogue_products/").content.decode()
+    assert "Dodo sync" in html
+    assert "Synced" in html and "Failed" in html and "Not sent" in html
+
+    html = editor_client.get("/admin/catalogue_products/", {"dodo_sync": "failed"}).content.decode()
+    assert "Stuck" in html and "In sync" not in html and "Never sent" not in html
+    html = editor_client.get("/admin/catalogue_products/", {"dodo_sync": "none"}).content.decode()
+    assert "Never sent" in html and "Stuck" not in html

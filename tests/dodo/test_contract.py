@@ -30,6 +30,7 @@ from dodopayments.types import (
 )
 from dodopayments.types.checkout_session_create_params import CheckoutSessionCreateParams
 from dodopayments.types.customer_create_params import CustomerCreateParams
+from dodopayments.types.customer_list_params import CustomerListParams
 from dodopayments.types.customer_update_params import CustomerUpdateParams
 from dodopayments.types.price_param import OneTimePrice
 from dodopayments.types.product_create_params import ProductCreateParams
@@ -107,8 +108,10 @@ def _exercise_client(dodo_emulator):
             customer,
             dodo.get_customer(customer["customer_id"]),
             dodo.update_customer(customer["customer_id"], name="Ada L", metadata={"a": "b"}),
+            dodo.find_customer_by_email("ada@example.com"),
         ],
         Product: [product, dodo.get_product(product["product_id"])],
+
         ProductListResponse: dodo.list_products(),
         CheckoutSessionResponse: [session, guest_session],
         CheckoutSessionStatus: [pending_status, dodo.get_checkout_session(session["session_id"])],
@@ -129,6 +132,11 @@ def test_client_requests_fit_dodos_request_schemas(dodo_settings, dodo_emulator)
 
     seen = set()
     for request in dodo_emulator.requests():
+        if request["method"] == "GET" and request["path"] == "/customers":
+            query = {key: values[-1] for key, values in parse_qs(request["query"]).items()}
+            TypeAdapter(CustomerListParams).validate_python(query)
+            assert set(query) <= set(typing.get_type_hints(CustomerListParams))
+            continue
         if request["method"] == "GET" and request["path"] == "/products":
             query = {key: values[-1] for key, values in parse_qs(request["query"]).items()}
             TypeAdapter(ProductListParams).validate_python(query)  # query strings: lax

@@ -30,16 +30,16 @@ from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
-from .slugs import unique_product_slug
-from .storage import get_private_storage
-from .validators import (
+from ..slugs import unique_product_slug
+from ..storage import get_private_storage
+from ..validators import (
     file_extension,
     validate_no_nul,
     validate_price,
     validate_product_file,
     validate_product_title,
 )
-from .widgets import PrivateFileInput
+from ..widgets import PrivateFileInput
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +145,27 @@ class CategoryInUseError(ProtectedError):
         return self.args[0]
 
 
+class ProductHasOrdersError(ProtectedError):
+    """A product that has been ordered cannot be deleted: its buyers keep their
+    downloads and the sales records keep their product. Unpublishing it stops sales.
+    """
+
+    def __init__(self, product, count):
+        self.product = product
+        self.count = count
+        message = ngettext(
+            "“%(title)s” has %(count)d order, so it cannot be deleted: its buyers keep their download. "
+            "Unpublish it instead to stop selling it.",
+            "“%(title)s” has %(count)d orders, so it cannot be deleted: its buyers keep their downloads. "
+            "Unpublish it instead to stop selling it.",
+            count,
+        ) % {"title": product.title, "count": count}
+        super().__init__(message, product.orders.all()[:20])
+
+    def __str__(self):
+        return self.args[0]
+
+
 class ProductPageQuerySet(PageQuerySet):
     """Product queries used by listings, the home page and related products."""
 
@@ -243,7 +264,7 @@ class CatalogueIndexPage(RoutablePageMixin, Page):
     def listing_context(self, request, category=None, categories=None):
         """Search, filter, sort and paginate the products for the listing templates."""
         # Imported here: services builds on these models.
-        from .services import CatalogueQuery, browse_catalogue
+        from ..services import CatalogueQuery, browse_catalogue
 
         query = CatalogueQuery.from_request(request, category=category)
         listing = browse_catalogue(query)
@@ -530,6 +551,22 @@ class ProductPage(Page):
         if not (self.slug and not is_taken(self.slug)):
             self.slug = unique_product_slug(self.title, is_taken)
         self._slug_unverified = parent is None
+
+    # DELETING
+
+    def order_count(self):
+        return self.orders.count() if self.pk else 0
+
+    def delete(self, *args, **kwargs):
+        """Refuse, with a message fit for people, to delete a product that was ordered.
+
+        ``Order.product`` is ``PROTECT`` too, so bulk and parent deletes are refused by the
+        database rule as well; this only makes the common path explain itself.
+        """
+        count = self.order_count()
+        if count:
+            raise ProductHasOrdersError(self, count)
+        return super().delete(*args, **kwargs)
 
     # SAVING
 
