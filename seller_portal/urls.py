@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -6,4 +6,6 @@ app_name = "seller_portal"
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    # Support tickets (seller side) live in their own module; names stay in this namespace.
+    path("support/", include("seller_portal.support_urls")),
 ]

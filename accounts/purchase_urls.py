@@ -1,0 +1,3 @@
+"""/account/products/ and /account/orders/: what the customer bought (names in the portal namespace)."""
+
+urlpatterns = []

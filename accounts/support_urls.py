@@ -1,0 +1,3 @@
+"""/account/support/: the customer's support tickets (names in the portal namespace)."""
+
+urlpatterns = []
