@@ -18,6 +18,14 @@ class AccountsConfig(AppConfig):
             sender=self.get_model("User"),
             dispatch_uid="accounts.send_activation_email_to_new_user",
         )
+        # Support ticket emails (new ticket, replies, staff assignment).
+        from . import support_notifications
+
+        support_notifications.connect()
+
+        from catalogue.signals import order_paid
+
+        order_paid.connect(signal_handlers.send_purchase_emails, dispatch_uid="accounts.send_purchase_emails")
 
 
 class WagtailUsersConfig(WagtailUsersAppConfig):

@@ -27,3 +27,16 @@ def send_activation_email_to_new_user(sender, instance, created, raw=False, **kw
         setattr(instance, ACTIVATION_EMAIL_RESULT_ATTR, send_activation_email.enqueue(user_id))
 
     transaction.on_commit(enqueue)
+
+
+def send_purchase_emails(sender, order, **kwargs):
+    """A paid order: the buyer gets a receipt and the seller a "new sale" email.
+
+    ``order_paid`` is sent inside the transaction that marks the order paid; the emails
+    go out only once that commits (never for a rolled-back payment).
+    """
+    from .tasks import send_receipt, send_sale_notice
+
+    order_id = order.pk
+    transaction.on_commit(lambda: send_receipt.enqueue(order_id))
+    transaction.on_commit(lambda: send_sale_notice.enqueue(order_id))

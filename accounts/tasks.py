@@ -107,3 +107,44 @@ def send_email_changed_notice(user_id, old_email):
         return False
     context = {"user": user, "old_email": old_email, "reset_url": _absolute(reverse("accounts:password_reset"))}
     return _send(user_id, "email changed notice", "accounts/emails/email_changed", context, to=[old_email])
+
+
+# PURCHASES
+
+
+def _get_order(order_id, purpose):
+    from catalogue.models import Order
+
+    order = Order.objects.select_related("customer", "seller", "product").filter(pk=order_id).first()
+    if order is None:
+        logger.warning("Order #%s: %s email not sent, the order no longer exists", order_id, purpose)
+    return order
+
+
+@task(backend="db")
+def send_receipt(order_id):
+    """Email the buyer a receipt with the download link, once their order is paid."""
+    order = _get_order(order_id, "receipt")
+    if order is None:
+        return False
+    context = {
+        "order": order,
+        "user": order.customer,
+        "download_url": _absolute(reverse("portal:download", args=(order.pk,))),
+        "library_url": _absolute(reverse("portal:products")),
+    }
+    return _send(order.customer_id, "receipt", "catalogue/emails/receipt", context, [order.customer.email])
+
+
+@task(backend="db")
+def send_sale_notice(order_id):
+    """Tell the seller they made a sale, and what they earned from it."""
+    order = _get_order(order_id, "new sale")
+    if order is None:
+        return False
+    context = {
+        "order": order,
+        "user": order.seller,
+        "dashboard_url": _absolute(reverse("seller_portal:dashboard")),
+    }
+    return _send(order.seller_id, "new sale", "catalogue/emails/new_sale", context, [order.seller.email])

@@ -1,28 +1,32 @@
-"""Wagtail admin wiring for the catalogue: a "Catalogue" menu with the product listing
-and the categories, and a friendly refusal to delete a category that has products."""
+"""Wagtail admin wiring for the catalogue: a "Catalogue" menu with the product listing,
+the categories and the support tickets, and a friendly refusal to delete a category that
+has products."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.forms import CheckboxSelectMultiple
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django_filters import ChoiceFilter, ModelMultipleChoiceFilter
+from django_filters import ChoiceFilter, ModelMultipleChoiceFilter, MultipleChoiceFilter
 from wagtail import hooks
 from wagtail.admin.filters import MultipleUserFilter, WagtailFilterSet
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, Panel
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.ui.tables.pages import BulkActionsColumn, PageStatusColumn, PageTitleColumn
 from wagtail.admin.views.pages.listing import IndexView as PageIndexView
 from wagtail.admin.views.pages.listing import PageFilterSet
 from wagtail.admin.viewsets.pages import PageListingViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .formatting import format_money
-from .models import CategoryInUseError, Order, ProductCategory, ProductPage
+from .models import CategoryInUseError, Order, OrderStatus, ProductCategory, ProductPage, SupportTicket, TicketStatus
 
 # Dodo sync state, read through the reverse relation the dodo app adds to product pages
 # (``dodo_product``); the catalogue imports nothing from dodo.
@@ -127,6 +131,9 @@ class ProductCategoryViewSet(SnippetViewSet):
     ordering = ["name"]
 
 
+CATALOGUE_SUBMENU_HOOK = "register_catalogue_menu_item"
+
+
 class CatalogueMenuGroup(SnippetViewSetGroup):
     """The admin's "Catalogue" menu: products and categories."""
 
@@ -134,6 +141,8 @@ class CatalogueMenuGroup(SnippetViewSetGroup):
     menu_icon = "tag"
     menu_order = 200
     items = (ProductPageListingViewSet("catalogue_products"), ProductCategoryViewSet)
+    # Viewsets defined further down (support tickets) join this menu through this hook.
+    submenu_hook = CATALOGUE_SUBMENU_HOOK
 
 
 register_snippet(CatalogueMenuGroup)
@@ -208,3 +217,208 @@ def refuse_bulk_deleting_ordered_products(request, action_type, objects, action_
     if ordered:
         return _refuse_delete(request, ordered)
     return None
+
+
+# SUPPORT
+# Editors see every ticket, filter them, and assign staff to step in (each new assignee
+# is emailed by the m2m_changed receiver in accounts/support_notifications.py). Tickets
+# are opened by customers in the portal, never here.
+
+
+class SupportTicketPermissionPolicy(ModelPermissionPolicy):
+    """Editors may view and change tickets (status, assignees) but not add, copy or delete
+    them: a ticket opened in the admin would skip the rules and the seller's email, and
+    a deleted one would take the conversation (and the customer's record) with it."""
+
+    NOT_IN_ADMIN = frozenset({"add", "delete"})
+
+    def user_has_permission(self, user, action):
+        return action not in self.NOT_IN_ADMIN and super().user_has_permission(user, action)
+
+    def users_with_any_permission(self, actions):
+        actions = [action for action in actions if action not in self.NOT_IN_ADMIN]
+        if not actions:
+            return get_user_model().objects.none()
+        return super().users_with_any_permission(actions)
+
+
+# Registered before the viewset, which would otherwise create the default policy.
+register_permission_policy(SupportTicket, SupportTicketPermissionPolicy(SupportTicket))
+
+
+def _staff(request):
+    return get_user_model().objects.filter(is_staff=True).order_by("first_name", "last_name", "email")
+
+
+class SupportTicketFilterSet(WagtailFilterSet):
+    status = MultipleChoiceFilter(label=_("Status"), choices=TicketStatus.choices, widget=CheckboxSelectMultiple)
+    seller = MultipleUserFilter(
+        label=_("Seller"), field_name="product__seller", queryset=_sellers, widget=CheckboxSelectMultiple
+    )
+    assigned = ChoiceFilter(
+        label=_("Assigned"),
+        choices=[("me", _("To me")), ("anyone", _("To someone")), ("nobody", _("To nobody"))],
+        method="filter_assigned",
+    )
+    assignees = MultipleUserFilter(label=_("Assigned to"), queryset=_staff, widget=CheckboxSelectMultiple)
+
+    class Meta:
+        model = SupportTicket
+        fields = []
+
+    def filter_assigned(self, queryset, name, value):
+        through = SupportTicket.assignees.through
+        if value == "me":
+            return queryset.filter(Exists(through.objects.filter(supportticket=OuterRef("pk"), user=self.request.user)))
+        assigned = Exists(through.objects.filter(supportticket=OuterRef("pk")))
+        return queryset.filter(assigned) if value == "anyone" else queryset.exclude(assigned)
+
+
+class SupportTicketIndexView(SnippetIndexView):
+    def get_base_queryset(self):
+        # The product's seller, the customer and the assignees of every row up front.
+        return super().get_base_queryset().select_related("product__seller", "customer").prefetch_related("assignees")
+
+
+def _assignee_names(ticket):
+    return ", ".join(user.get_full_name() or user.email for user in ticket.assignees.all()) or "—"
+
+
+class TicketThreadPanel(Panel):
+    """The ticket's conversation, read-only: editors read it here and step in by assigning
+    staff or changing the status (replies belong to the customer and the seller)."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "support/admin/thread_panel.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            ticket = self.instance
+            context["ticket"] = ticket
+            context["thread"] = list(ticket.messages.select_related("author")) if ticket.pk else []
+            return context
+
+
+class SupportTicketViewSet(SnippetViewSet):
+    model = SupportTicket
+    icon = "help"
+    menu_label = _("Support tickets")
+    # Listed in the Catalogue menu (CatalogueMenuGroup.submenu_hook), after its other items.
+    menu_hook = CATALOGUE_SUBMENU_HOOK
+    menu_order = 300
+    menu_item_is_registered = True
+    index_view_class = SupportTicketIndexView
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    list_display = [
+        "subject",
+        Column("product", label=_("Product"), accessor="product_title", sort_key="product_title"),
+        Column("seller", label=_("Seller"), accessor=lambda t: t.product.seller_name if t.product else "—"),
+        Column("customer", label=_("Customer"), accessor=lambda t: t.customer.get_full_name() or t.customer.email),
+        Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
+        Column("assignees", label=_("Assigned"), accessor=_assignee_names),
+        DateColumn("updated_at", label=_("Updated"), sort_key="updated_at"),
+    ]
+    list_per_page = 50
+    search_fields = ["subject", "product_title", "customer__email", "customer__last_name"]
+    filterset_class = SupportTicketFilterSet
+    ordering = ["-updated_at"]
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("subject", read_only=True),
+                FieldRowPanel([FieldPanel("customer", read_only=True), FieldPanel("product", read_only=True)]),
+                FieldPanel("order", read_only=True),
+            ],
+            heading=_("Ticket"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("status"), FieldPanel("assignees", widget=CheckboxSelectMultiple)],
+            heading=_("Step in"),
+            help_text=_("Assign staff to look into this ticket; each newly assigned person is emailed."),
+        ),
+        TicketThreadPanel(heading=_("Conversation")),
+    ]
+
+
+register_snippet(SupportTicketViewSet)
+
+
+# ORDERS
+# Editors see every order and those whose payment did not match (``needs_review``); they
+# can note what they did and clear the flag. Orders are made by checkout and changed by
+# Dodo's webhooks only, so there is no add or delete here, and money fields are read-only.
+
+
+class OrderPermissionPolicy(SupportTicketPermissionPolicy):
+    """View and change (the review fields) only; never add or delete a financial record."""
+
+
+register_permission_policy(Order, OrderPermissionPolicy(Order))
+
+
+class OrderFilterSet(WagtailFilterSet):
+    status = MultipleChoiceFilter(label=_("Status"), choices=OrderStatus.choices, widget=CheckboxSelectMultiple)
+    needs_review = ChoiceFilter(label=_("Needs review"), choices=[("1", _("Yes")), ("0", _("No"))], method="filter_review")
+    seller = MultipleUserFilter(label=_("Seller"), queryset=_sellers, widget=CheckboxSelectMultiple)
+
+    class Meta:
+        model = Order
+        fields = []
+
+    def filter_review(self, queryset, name, value):
+        return queryset.filter(needs_review=value == "1")
+
+
+class OrderIndexView(SnippetIndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("product", "customer", "seller")
+
+
+class OrderViewSet(SnippetViewSet):
+    model = Order
+    icon = "list-ul"
+    menu_label = _("Orders")
+    menu_hook = CATALOGUE_SUBMENU_HOOK
+    menu_order = 250
+    menu_item_is_registered = True
+    index_view_class = OrderIndexView
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    list_display = [
+        Column("number", label=_("Order"), accessor=lambda order: f"#{order.pk}", sort_key="pk"),
+        Column("product", label=_("Product"), accessor="product.title"),
+        Column("customer", label=_("Customer"), accessor="customer.email"),
+        Column("amount", label=_("Amount"), accessor=lambda o: format_money(o.amount, o.currency), sort_key="amount"),
+        Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
+        Column("needs_review", label=_("Review"), accessor=lambda o: _("Needs review") if o.needs_review else ""),
+        DateColumn("created_at", label=_("Created"), sort_key="created_at"),
+    ]
+    list_per_page = 50
+    search_fields = ["customer__email", "product__title", "dodo_payment_id", "dodo_checkout_session_id"]
+    filterset_class = OrderFilterSet
+    ordering = ["-created_at"]
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("customer", read_only=True), FieldPanel("product", read_only=True)]),
+                FieldRowPanel([FieldPanel("amount", read_only=True), FieldPanel("currency", read_only=True)]),
+                FieldRowPanel([FieldPanel("status", read_only=True), FieldPanel("paid_at", read_only=True)]),
+                FieldRowPanel(
+                    [FieldPanel("dodo_payment_id", read_only=True), FieldPanel("dodo_checkout_session_id", read_only=True)]
+                ),
+                FieldRowPanel(
+                    [FieldPanel("seller_earnings", read_only=True), FieldPanel("refunded_amount", read_only=True)]
+                ),
+            ],
+            heading=_("Order"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("needs_review"), FieldPanel("review_note")],
+            heading=_("Review"),
+            help_text=_("A payment that did not match this order (amount, currency or product) flags it here."),
+        ),
+    ]
+
+
+register_snippet(OrderViewSet)

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from . import sync
-from .models import DodoCustomer, DodoProduct
+from . import sync, webhooks
+from .models import DodoCustomer, DodoProduct, WebhookEvent, WebhookEventStatus
 
 # Editors who may see and retry syncs: those allowed to change the sync records
 # (superusers, or a group given the permission in Settings > Groups).
@@ -43,6 +43,7 @@ class SyncReportView(TemplateView):
             show=show,
             products=products[:200],
             customers=customers[:200],
+            failed_events=WebhookEvent.objects.filter(status=WebhookEventStatus.FAILED)[:200],
             failed_count=DodoProduct.objects.failed().count() + DodoCustomer.objects.failed().count(),
         )
         return context
@@ -58,6 +59,16 @@ def retry_sync(request):
         outcomes = [sync.sync_product(_int(key))]
     elif kind == "customer":
         outcomes = [sync.sync_customer(_int(key))]
+    elif kind == "webhook":
+        event = WebhookEvent.objects.filter(pk=_int(key)).first()
+        if event is None:
+            raise Http404
+        processed = webhooks.process(event)
+        if processed:
+            messages.success(request, _("Webhook %(id)s processed.") % {"id": event.webhook_id})
+        else:
+            messages.warning(request, _("Webhook %(id)s failed again: %(error)s") % {"id": event.webhook_id, "error": event.error})
+        return redirect("dodo_sync_report")
     elif kind == "all":
         outcomes = [sync.sync_product(k) for k in DodoProduct.objects.failed().values_list("page_key", flat=True)]
         outcomes += [sync.sync_customer(k) for k in DodoCustomer.objects.failed().values_list("user_id", flat=True)]

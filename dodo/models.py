@@ -171,3 +171,43 @@ class DodoProduct(SyncRecord):
 
     def __str__(self):
         return f"{self.title or f'Page #{self.page_key}'} -> {self.product_id or 'not yet on Dodo'}"
+
+
+class WebhookEventStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PROCESSED = "processed", _("Processed")
+    IGNORED = "ignored", _("Ignored (no handler)")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookEvent(models.Model):
+    """One webhook message from Dodo, stored once (by ``webhook-id``) after its signature
+    was verified and before it is processed.
+
+    Dodo delivers at least once and out of order; the unique ``webhook_id`` makes a
+    repeated delivery a no-op, and a failure is recorded here (and answered with a 5xx
+    so Dodo retries) instead of being lost. ``manage.py dodo_replay_webhooks`` replays
+    failed events.
+    """
+
+    webhook_id = models.CharField(_("webhook id"), max_length=128, unique=True)
+    event_type = models.CharField(_("type"), max_length=64, db_index=True)
+    headers = models.JSONField(_("headers"), default=dict)
+    body = models.TextField(_("raw body"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=WebhookEventStatus.choices, default=WebhookEventStatus.RECEIVED, db_index=True
+    )
+    attempts = models.PositiveIntegerField(_("processing attempts"), default=0)
+    error = models.TextField(_("last error"), blank=True)
+    # Held by the delivery that is processing the event right now.
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Dodo webhook event")
+        verbose_name_plural = _("Dodo webhook events")
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.event_type} {self.webhook_id} ({self.status})"

@@ -1,1 +1,99 @@
-"""Seller portal models (short links arrive with the seller portal issue)."""
+"""Seller portal models: short links.
+
+A short link (``/s/<code>/``) sends visitors to one of the seller's product pages and
+counts them. When a visitor who followed it buys that product, the checkout stores the
+code on the order (``Order.referral_code``), so the seller sees which links sell.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from catalogue.models import Order, OrderStatus
+
+from .codes import CODE_MAX_LENGTH
+
+# Orders that count as sales of a link: paid, including those refunded later (the click
+# led to a purchase either way; revenue figures deal with refunds).
+SALE_STATUSES = (OrderStatus.PAID, OrderStatus.REFUNDED)
+
+
+class ShortLinkQuerySet(models.QuerySet):
+    def with_code(self, code):
+        """The link with ``code``, in any letter case (``Spring-Sale`` = ``spring-sale``).
+
+        Compared through ``LOWER(code)``, which the unique index covers.
+        """
+        return self.alias(code_lower=Lower("code")).filter(code_lower=(code or "").strip().lower())
+
+    def with_sales(self):
+        """Annotate ``sales``: paid orders of the link's product that came through it.
+
+        One correlated subquery in the same SQL statement, not a query per row.
+        """
+        sales = (
+            Order.objects.filter(
+                referral_code=OuterRef("code"), product_id=OuterRef("product_id"), status__in=SALE_STATUSES
+            )
+            .order_by()
+            .values("referral_code")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(sales=Coalesce(Subquery(sales, output_field=models.IntegerField()), Value(0)))
+
+
+class ShortLink(models.Model):
+    """A seller's short code that redirects to one of their product pages, with a click count."""
+
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("seller"),
+        on_delete=models.CASCADE,
+        related_name="short_links",
+    )
+    product = models.ForeignKey(
+        "catalogue.ProductPage",
+        verbose_name=_("product"),
+        # A link to a deleted product has nowhere to go.
+        on_delete=models.CASCADE,
+        related_name="short_links",
+    )
+    code = models.CharField(
+        _("code"),
+        max_length=CODE_MAX_LENGTH,
+        unique=True,
+        help_text=_("The part after /s/ in the link. Letters, digits and dashes."),
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("A disabled link answers “not found” until it is enabled again.")
+    )
+    clicks = models.PositiveIntegerField(_("clicks"), default=0, editable=False)
+    last_clicked_at = models.DateTimeField(_("last click"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ShortLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("short link")
+        verbose_name_plural = _("short links")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # "Spring-Sale" and "spring-sale" are one link: unique whatever the case.
+            models.UniqueConstraint(Lower("code"), name="seller_portal_shortlink_code_ci"),
+        ]
+
+    def __str__(self):
+        return f"/s/{self.code}/"
+
+    def get_absolute_url(self):
+        """The public short link's path, ``/s/<code>/``."""
+        return reverse("short_link", kwargs={"code": self.code})
+
+    @property
+    def public_url(self):
+        """The full link to share, on ``SITE_URL``."""
+        return settings.SITE_URL.rstrip("/") + self.get_absolute_url()

@@ -1,11 +1,371 @@
-"""Seller portal views under /seller/; every one is guarded by ``IsSellerMixin``."""
+"""Seller portal views under /seller/, and the public short-link redirect ``/s/<code>/``.
 
-from django.views.generic import TemplateView
+Every portal view is guarded twice: ``IsSellerMixin`` (role) and, for one object,
+``SellerObjectMixin``, which looks it up among the seller's own rows only, so another
+seller's id is a 404. Views parse input, call one function of ``services`` or ``stats``
+and pick the response; the Dodo sync happens in the signals, never here.
+"""
+
+import logging
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from django.views.generic import CreateView, ListView, TemplateView, UpdateView
 
 from accounts.mixins import IsSellerMixin
+from catalogue.models import CatalogueIndexPage, CategoryInUseError, ProductCategory, ProductHasOrdersError, ProductPage
+
+from . import services, stats
+from .forms import CategoryForm, ProductForm, ShortLinkForm
+from .mixins import SellerObjectMixin
+from .models import ShortLink
+from .ownership import owned_by
+
+# The support tickets issue adds ``catalogue.support.seller_ticket_counts(user)``, which
+# returns {"open": int, "unanswered": int}, and the dashboard's support card
+# (includes/support_summary.html, given ``support_counts``). Guarded so that the portal
+# works without it: without the function the dashboard simply leaves the card out.
+try:
+    from catalogue.support import seller_ticket_counts
+except ImportError:
+    seller_ticket_counts = None
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 25
+
+
+def _wants_fragment(request):
+    """The upload script posts with XMLHttpRequest and swaps in the returned form."""
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+# DASHBOARD
 
 
 class DashboardView(IsSellerMixin, TemplateView):
-    """The seller's home: how to get started, and (later) products and sales at a glance."""
+    """The seller's home: revenue, orders, products, support, best sellers, recent sales."""
 
     template_name = "seller_portal/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            revenue=stats.revenue_summary(user),
+            products=stats.product_counts(user),
+            chart=stats.revenue_chart(user),
+            best_sellers=stats.best_sellers(user),
+            recent_sales=stats.recent_sales(user),
+            support_counts=seller_ticket_counts(user) if seller_ticket_counts else None,
+        )
+        return context
+
+
+# PRODUCTS
+
+
+class ProductListView(IsSellerMixin, ListView):
+    """The seller's products with status, price, sales, revenue and Dodo sync state."""
+
+    template_name = "seller_portal/product_list.html"
+    context_object_name = "products"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return services.seller_products(self.request.user)
+
+
+class ProductFormView(IsSellerMixin, View):
+    """Shared by create and edit: the form, its errors, and the upload script's protocol.
+
+    Without JavaScript the form posts normally (redirect on success, the page with its
+    errors otherwise). The upload script posts the same form with ``XMLHttpRequest`` to
+    show a progress bar; it gets ``{"redirect": url}`` on success, or the form's HTML with
+    status 400 to swap in, so nothing typed is lost.
+    """
+
+    template_name = "seller_portal/product_form.html"
+    fragment_template_name = "seller_portal/includes/product_form.html"
+
+    def load_product(self):
+        """The product being edited, or ``None`` when creating one."""
+        return None
+
+    def get_instance(self):
+        raise NotImplementedError
+
+    def save(self, form, publish):
+        raise NotImplementedError
+
+    def get_context(self, form):
+        return {"form": form, "product": self.product, "is_new": self.product is None}
+
+    def get(self, request, *args, **kwargs):
+        self.product = self.load_product()
+        form = ProductForm(instance=self.get_instance())
+        return render(request, self.template_name, self.get_context(form))
+
+    def post(self, request, *args, **kwargs):
+        self.product = self.load_product()
+        form = ProductForm(request.POST, request.FILES, instance=self.get_instance())
+        publish = request.POST.get("action") == "publish"
+        if form.is_valid():
+            page = self.save(form, publish)
+            if publish:
+                messages.success(request, _("“%(title)s” is live in the catalogue.") % {"title": page.title})
+            elif page.live:
+                messages.success(
+                    request,
+                    _("Your changes to “%(title)s” are saved as a draft; the live page is unchanged until you publish.")
+                    % {"title": page.title},
+                )
+            else:
+                messages.success(request, _("“%(title)s” is saved as a draft.") % {"title": page.title})
+            url = reverse("seller_portal:products")
+            if _wants_fragment(request):
+                return JsonResponse({"redirect": url})
+            return redirect(url)
+        context = self.get_context(form)
+        if _wants_fragment(request):
+            return render(request, self.fragment_template_name, context, status=400)
+        return render(request, self.template_name, context)
+
+
+class ProductCreateView(ProductFormView):
+    def get_instance(self):
+        # The seller is set here and again by the service: never from the POST.
+        return ProductPage(seller=self.request.user)
+
+    def save(self, form, publish):
+        page = form.save(commit=False)
+        return services.create_product(page, self.request.user, publish=publish, cover=form.cleaned_data.get("cover"))
+
+
+class ProductEditView(SellerObjectMixin, ProductFormView):
+    model = ProductPage
+
+    def load_product(self):
+        return self.get_object()
+
+    def get_instance(self):
+        # Edit the latest revision, drafts included, as Wagtail admin does.
+        return self.product.get_latest_revision_as_object()
+
+    def save(self, form, publish):
+        page = form.save(commit=False)
+        return services.update_product(page, self.request.user, publish=publish, cover=form.cleaned_data.get("cover"))
+
+
+class ProductActionView(SellerObjectMixin, View):
+    """A POST-only action on one of the seller's products."""
+
+    model = ProductPage
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        product = self.get_object()
+        self.act(product)
+        return redirect("seller_portal:products")
+
+
+class ProductPublishView(ProductActionView):
+    def act(self, product):
+        services.publish_product(product, self.request.user)
+        messages.success(self.request, _("“%(title)s” is live in the catalogue.") % {"title": product.title})
+
+
+class ProductUnpublishView(ProductActionView):
+    def act(self, product):
+        if not product.live:
+            messages.info(self.request, _("“%(title)s” was not live.") % {"title": product.title})
+            return
+        services.unpublish_product(product, self.request.user)
+        messages.success(
+            self.request,
+            _("“%(title)s” is no longer for sale. Buyers keep their downloads; publish it again at any time.")
+            % {"title": product.title},
+        )
+
+
+class ProductDeleteView(SellerObjectMixin, View):
+    """Confirm, then delete; a product with orders is refused and unpublishing suggested."""
+
+    model = ProductPage
+    template_name = "seller_portal/product_delete.html"
+
+    def get(self, request, *args, **kwargs):
+        product = self.get_object()
+        return render(request, self.template_name, {"product": product, "order_count": product.order_count()})
+
+    def post(self, request, *args, **kwargs):
+        product = self.get_object()
+        title = product.title
+        try:
+            services.delete_product(product, request.user)
+        except ProductHasOrdersError as error:
+            messages.error(request, str(error))
+            return redirect("seller_portal:product_delete", pk=product.pk)
+        messages.success(request, _("“%(title)s” is deleted.") % {"title": title})
+        return redirect("seller_portal:products")
+
+
+# CATEGORIES
+
+
+class CategoryListView(IsSellerMixin, ListView):
+    """The categories this seller created, with how many products each holds."""
+
+    template_name = "seller_portal/category_list.html"
+    context_object_name = "categories"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return owned_by(self.request.user, ProductCategory).annotate(product_count=Count("products")).order_by("name")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        index = CatalogueIndexPage.objects.first()
+        for category in context["categories"]:
+            category.url = index.category_url(category) if index else ""
+        return context
+
+
+class CategoryFormMixin:
+    form_class = CategoryForm
+    template_name = "seller_portal/category_form.html"
+    success_url = reverse_lazy("seller_portal:categories")
+
+    def form_valid(self, form):
+        self.object = services.save_category(form.save(commit=False), self.request.user)
+        messages.success(self.request, _("Category “%(name)s” is saved.") % {"name": self.object.name})
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class CategoryCreateView(IsSellerMixin, CategoryFormMixin, CreateView):
+    model = ProductCategory
+
+
+class CategoryEditView(SellerObjectMixin, CategoryFormMixin, UpdateView):
+    model = ProductCategory
+
+
+class CategoryDeleteView(SellerObjectMixin, View):
+    model = ProductCategory
+    template_name = "seller_portal/category_delete.html"
+
+    def get(self, request, *args, **kwargs):
+        category = self.get_object()
+        return render(request, self.template_name, {"category": category, "product_count": category.products.count()})
+
+    def post(self, request, *args, **kwargs):
+        category = self.get_object()
+        name = category.name
+        try:
+            services.delete_category(category, request.user)
+        except CategoryInUseError as error:
+            messages.error(request, str(error))
+            return redirect("seller_portal:categories")
+        messages.success(request, _("Category “%(name)s” is deleted.") % {"name": name})
+        return redirect("seller_portal:categories")
+
+
+# SHORT LINKS
+
+
+class ShortLinkListView(IsSellerMixin, ListView):
+    """The seller's short links: clicks, last click and the sales that followed."""
+
+    template_name = "seller_portal/short_link_list.html"
+    context_object_name = "links"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return services.seller_short_links(self.request.user)
+
+
+class ShortLinkCreateView(IsSellerMixin, View):
+    template_name = "seller_portal/short_link_form.html"
+
+    def get_form(self, data=None):
+        products = owned_by(self.request.user, ProductPage).order_by("title")
+        initial = {}
+        product_id = self.request.GET.get("product", "")
+        if product_id.isdigit():
+            initial["product"] = products.filter(pk=product_id).first()
+        return ShortLinkForm(data, products=products, initial=initial)
+
+    def get(self, request, *args, **kwargs):
+        return render(request, self.template_name, {"form": self.get_form()})
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            try:
+                link = services.create_short_link(request.user, form.cleaned_data["product"], form.cleaned_data["code"])
+            except services.ShortLinkCodeTaken:
+                form.add_error("code", _("That code was taken a moment ago. Try another."))
+            else:
+                messages.success(request, _("Your short link %(url)s is ready.") % {"url": link.public_url})
+                return redirect("seller_portal:short_links")
+        return render(request, self.template_name, {"form": form})
+
+
+class ShortLinkActiveView(SellerObjectMixin, View):
+    """POST ``active=1`` to enable a link, ``active=0`` to disable it."""
+
+    model = ShortLink
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        link = self.get_object()
+        active = request.POST.get("active") == "1"
+        services.set_short_link_active(link, active)
+        if active:
+            messages.success(request, _("%(url)s is enabled.") % {"url": link.public_url})
+        else:
+            messages.success(request, _("%(url)s is disabled: it answers “not found” now.") % {"url": link.public_url})
+        return redirect("seller_portal:short_links")
+
+
+class ShortLinkDeleteView(SellerObjectMixin, View):
+    model = ShortLink
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        link = self.get_object()
+        url = link.public_url
+        services.delete_short_link(link)
+        messages.success(request, _("%(url)s is deleted.") % {"url": url})
+        return redirect("seller_portal:short_links")
+
+
+# PUBLIC
+
+
+@never_cache
+@require_safe
+def follow_short_link(request, code):
+    """``/s/<code>/``: count the click and send the visitor to the product page (302).
+
+    The target is the product page's own path on this site, never a URL from the
+    request, so a short link cannot be made to point anywhere else. An unknown or
+    disabled code, or a product that is not live, is a 404.
+    """
+    # HEAD (link previews checking where a link goes) is answered but not counted.
+    product = services.follow_short_link(code, request.session, count=request.method == "GET")
+    if product is None:
+        raise Http404("No active short link with this code")
+    url = product.get_url(request=request)
+    if not url or not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        logger.warning("Short link %s: product #%s has no URL on this site", code, product.pk)
+        raise Http404("The product is not reachable on this site")
+    return HttpResponseRedirect(url)

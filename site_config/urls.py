@@ -4,12 +4,16 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from seller_portal.views import follow_short_link
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("accounts.urls")),
     path("account/", include("accounts.portal_urls")),
     path("seller/", include("seller_portal.urls")),
+    # Checkout, the return page and Dodo's webhook: the views that talk to Dodo.
+    path("", include("dodo.urls")),
 ]
 
 if settings.DEBUG:
@@ -20,6 +24,8 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += [
+    # Sellers' short links: count the click, redirect to the product page.
+    path("s/<str:code>/", follow_short_link, name="short_link"),
     # Wagtail's page serving last: it catches every path that nothing above claimed.
     path("", include(wagtail_urls)),
 ]

@@ -129,3 +129,64 @@ class OrderFactory(factory.django.DjangoModelFactory):
     status = OrderStatus.PAID
     paid_at = factory.LazyFunction(timezone.now)
     dodo_payment_id = factory.Sequence(lambda n: f"pay_test{n:06d}")
+
+
+# SHORT LINKS (seller portal)
+
+from seller_portal.models import ShortLink  # noqa: E402  (appended section; keeps the block self-contained)
+
+
+class ShortLinkFactory(factory.django.DjangoModelFactory):
+    """An active short link of a product, owned by the product's seller."""
+
+    class Meta:
+        model = ShortLink
+
+    product = factory.SubFactory(ProductPageFactory)
+    seller = factory.LazyAttribute(lambda obj: obj.product.seller)
+    code = factory.Sequence(lambda n: f"link-{n}")
+
+
+# SUPPORT TICKETS
+
+from catalogue.models import MessageRole, SupportTicket, TicketMessage, TicketStatus  # noqa: E402  (appended section)
+
+
+class SupportTicketFactory(factory.django.DjangoModelFactory):
+    """An open ticket about a live product with the customer's first message (needs ``site_tree``).
+
+    Pass ``first_message=False`` for a ticket without messages. For the real rules and
+    notifications, use ``catalogue.support.open_ticket`` instead.
+    """
+
+    class Meta:
+        model = SupportTicket
+        skip_postgeneration_save = True
+
+    customer = factory.SubFactory(CustomerFactory)
+    product = factory.SubFactory(ProductPageFactory)
+    product_title = factory.LazyAttribute(lambda obj: obj.product.title)
+    subject = factory.Sequence(lambda n: f"Question {n}")
+    status = TicketStatus.OPEN
+
+    @factory.post_generation
+    def first_message(self, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        message = TicketMessage.objects.create(
+            ticket=self, author=self.customer, author_role=MessageRole.CUSTOMER, body="Does it work offline?"
+        )
+        self.last_customer_message_at = message.created_at
+        self.save(update_fields=["last_customer_message_at", "updated_at"])
+
+
+class TicketMessageFactory(factory.django.DjangoModelFactory):
+    """A message on a ticket; ``author`` defaults to the ticket's customer."""
+
+    class Meta:
+        model = TicketMessage
+
+    ticket = factory.SubFactory(SupportTicketFactory)
+    author = factory.LazyAttribute(lambda obj: obj.ticket.customer)
+    author_role = MessageRole.CUSTOMER
+    body = factory.Faker("paragraph")

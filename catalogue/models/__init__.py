@@ -1,4 +1,4 @@
-"""The marketplace domain's models: products and categories, orders and downloads."""
+"""The marketplace domain's models: products and categories, orders and downloads, support."""
 
 from .orders import ORDER_TRANSITIONS, Download, InvalidOrderTransition, Order, OrderQuerySet, OrderStatus
 from .products import *  # noqa: F403
@@ -12,6 +12,7 @@ from .products import (
     TaxCategory,
     product_file_upload_to,
 )
+from .support import MessageRole, SupportTicket, SupportTicketQuerySet, TicketMessage, TicketStatus
 
 __all__ = [
     "ORDER_TRANSITIONS",
@@ -19,6 +20,7 @@ __all__ = [
     "CategoryInUseError",
     "Download",
     "InvalidOrderTransition",
+    "MessageRole",
     "Order",
     "OrderQuerySet",
     "OrderStatus",
@@ -26,6 +28,10 @@ __all__ = [
     "ProductHasOrdersError",
     "ProductPage",
     "ProductPageQuerySet",
+    "SupportTicket",
+    "SupportTicketQuerySet",
     "TaxCategory",
+    "TicketMessage",
+    "TicketStatus",
     "product_file_upload_to",
 ]

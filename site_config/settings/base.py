@@ -270,3 +270,13 @@ PRODUCT_FILE_EXTENSIONS = env.list(
 )
 # Products per page on the catalogue and category pages.
 CATALOGUE_PAGE_SIZE = 24
+
+# SUPPORT
+# Files customers and sellers attach to support messages: private storage, served only to
+# the ticket's parties, checked like product files (extension + content) but small.
+# Largest attachment in bytes (default 5 MB).
+SUPPORT_ATTACHMENT_MAX_SIZE = env.int("SUPPORT_ATTACHMENT_MAX_SIZE", default=5 * 1024 * 1024)
+# Extensions an attachment may have: screenshots, documents, logs and archives.
+SUPPORT_ATTACHMENT_EXTENSIONS = env.list(
+    "SUPPORT_ATTACHMENT_EXTENSIONS", default=["png", "jpg", "jpeg", "gif", "webp", "pdf", "txt", "zip"]
+)

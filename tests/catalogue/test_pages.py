@@ -245,12 +245,24 @@ def test_anonymous_visitors_are_asked_to_log_in_to_buy(client, shop):
     assert "Log in to buy" in html
 
 
-def test_signed_in_customers_see_a_disabled_buy_button(client, shop):
+def test_signed_in_customers_get_a_buy_form_posting_to_checkout(client, shop):
     client.force_login(CustomerFactory())
     html = client.get(shop["rust"].url).content.decode()
-    assert re.search(r"<button[^>]*disabled[^>]*>Buy now</button>", html)
-    assert "Checkout is opening soon" in html
+    assert f'<form method="post" action="/checkout/{shop["rust"].pk}/">' in html
+    assert re.search(r'<button class="btn btn-primary btn-lg btn-block" type="submit">Buy now</button>', html)
+    assert "csrfmiddlewaretoken" in html
     assert "Log in to buy" not in html
+
+
+def test_buyers_who_own_the_product_get_the_download_instead(client, shop):
+    from tests.factories import OrderFactory
+
+    customer = CustomerFactory()
+    order = OrderFactory(customer=customer, product=shop["rust"])
+    client.force_login(customer)
+    html = client.get(shop["rust"].url).content.decode()
+    assert f'href="/account/products/{order.pk}/download/"' in html
+    assert "Buy now" not in html
 
 
 def test_the_seller_sees_their_own_product(client, shop):

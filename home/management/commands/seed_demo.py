@@ -8,7 +8,10 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, seed_users
 from catalogue.demo import seed_catalogue
+from catalogue.order_demo import seed_orders
+from catalogue.support_demo import seed_tickets
 from home.site_tree import ensure_site_tree
+from seller_portal.demo import seed_short_links
 
 
 class Command(BaseCommand):
@@ -19,6 +22,9 @@ class Command(BaseCommand):
         users = seed_users()
         sellers = [user for _, user, _ in users if user.is_seller]
         catalogue = seed_catalogue(sellers)
+        short_links = seed_short_links(sellers)
+        orders = seed_orders([user for _, user, _ in users if user.is_customer and not user.is_seller])
+        tickets = seed_tickets([u for _, u, _ in users if u.is_customer and not u.is_seller], [u for _, u, _ in users if u.is_staff])
 
         created = sum(1 for _, _, was_created in users if was_created)
         self.stdout.write(
@@ -27,6 +33,9 @@ class Command(BaseCommand):
                 f"{catalogue['products']} new products)."
             )
         )
+        self.stdout.write(f"Orders: {orders} new (paid, refunded and pending, over the last 30 days).")
+        self.stdout.write(f"Support tickets: {tickets} new (open, answered, closed, one assigned to the editor).")
+        self.stdout.write(f"Short links: {short_links} new, with clicks, for the demo sellers.")
         self.stdout.write("")
         self.stdout.write("Log in at http://127.0.0.1:8000/accounts/login/ (editors: /admin/)")
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")

@@ -1,0 +1,103 @@
+"""The customer's purchases under /account/: library, orders and downloads.
+
+Every lookup goes through ``Order.objects.for_customer(request.user)``, so another
+customer's order id is a 404, and downloads only through ``.downloadable()`` (paid and
+not refunded). Files come from private storage, never from a public media URL.
+"""
+
+import logging
+import mimetypes
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import ListView
+from wagtail.images import get_image_model
+
+from catalogue import orders
+from catalogue.models import Order
+from catalogue.storage import get_private_storage
+
+from .mixins import IsCustomerMixin
+
+logger = logging.getLogger(__name__)
+
+LIBRARY_COVER_SPEC = "fill-320x240"
+
+
+def _with_product_cards(queryset):
+    """Orders with their product, seller and cover thumbnail loaded in two queries."""
+    rendition_model = get_image_model().get_rendition_model()
+    return queryset.select_related("product__seller", "product__cover_image").prefetch_related(
+        Prefetch(
+            "product__cover_image__renditions",
+            queryset=rendition_model.objects.filter(filter_spec=LIBRARY_COVER_SPEC),
+        )
+    )
+
+
+class LibraryView(IsCustomerMixin, ListView):
+    """/account/products/: everything the customer bought, ready to download."""
+
+    template_name = "accounts/portal/products.html"
+    context_object_name = "orders"
+    paginate_by = 24
+
+    def get_queryset(self):
+        return _with_product_cards(Order.objects.for_customer(self.request.user).downloadable()).order_by("-paid_at")
+
+
+class OrdersView(IsCustomerMixin, ListView):
+    """/account/orders/: every order, with its status, amount and date."""
+
+    template_name = "accounts/portal/orders.html"
+    context_object_name = "orders"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return Order.objects.for_customer(self.request.user).select_related("product").order_by("-created_at")
+
+
+class DownloadView(IsCustomerMixin, View):
+    """/account/products/<order id>/download/: the file, as an attachment, to its buyer only."""
+
+    def get(self, request, order_id):
+        order = get_object_or_404(
+            Order.objects.for_customer(request.user).downloadable().select_related("product"), pk=order_id
+        )
+        product = order.product
+        if not product.file:
+            raise Http404
+        ip_address = request.META.get("REMOTE_ADDR")
+        if not orders.register_download(order, ip_address=ip_address, user_agent=request.headers.get("User-Agent", "")):
+            raise PermissionDenied(_("You have used every download of this purchase. Contact the seller for help."))
+        logger.info("Order #%s: download by user #%s from %s", order.pk, request.user.pk, ip_address)
+        filename = product.file_name or f"{product.slug}{_extension(product.file.name)}"
+        return _file_response(product.file.name, filename)
+
+
+def _extension(name):
+    dot = name.rfind(".")
+    return name[dot:] if dot != -1 else ""
+
+
+def _file_response(storage_name, filename):
+    """Stream the file (or hand it to the web server), with headers that keep it private."""
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    if settings.DOWNLOADS_X_ACCEL_PREFIX:
+        # nginx serves the file from an internal location; Django only says which one.
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.DOWNLOADS_X_ACCEL_PREFIX.rstrip("/") + "/" + storage_name
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+    else:
+        response = FileResponse(
+            get_private_storage().open(storage_name, "rb"), as_attachment=True, filename=filename, content_type=content_type
+        )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,201 @@
+"""Seller portal forms: products, categories and short links.
+
+Each form accepts only the fields it shows: the seller, the Dodo state and everything
+else a seller must not set are not fields here, so a forged POST value is ignored. The
+product form validates through ``ProductPage.full_clean()`` (ModelForm does that), so its
+messages are the ones editors see in Wagtail admin.
+"""
+
+import re
+from html import unescape
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.html import escape
+from django.utils.translation import gettext_lazy as _
+from wagtail.images.fields import WagtailImageField
+from wagtail.images.utils import get_allowed_image_extensions
+
+from catalogue.models import ProductCategory, ProductPage
+from catalogue.sanitize import sanitize_rich_text
+from catalogue.widgets import PrivateFileInput
+
+from .codes import CODE_MAX_LENGTH, normalize_code, validate_code
+from .models import ShortLink
+
+# Fields whose uploads a browser cannot put back into a re-shown form.
+UPLOAD_FIELDS = ("file", "cover")
+HTML_TAG = re.compile(r"<[a-zA-Z/][^>]*>")
+PARAGRAPH_TAG = re.compile(r"</?p>|<br\s*/?>", re.IGNORECASE)
+
+
+def plain_text_to_html(text):
+    """Plain text as paragraphs: blank lines separate paragraphs, single newlines break lines."""
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if part.strip()]
+    return "".join("<p>" + escape(part).replace("\n", "<br>") + "</p>" for part in paragraphs)
+
+
+def html_to_plain_text(html):
+    """The reverse of :func:`plain_text_to_html` for HTML made only of paragraphs and line
+    breaks (what plain text became), so the seller edits the text they typed; ``None`` for
+    richer HTML, which is shown as it is stored."""
+    if any(not PARAGRAPH_TAG.fullmatch(tag) for tag in HTML_TAG.findall(html)):
+        return None
+    text = re.sub(r"</p>\s*<p>", "\n\n", html.strip(), flags=re.IGNORECASE)
+    text = re.sub(r"<br\s*/?>", "\n", text, flags=re.IGNORECASE)
+    text = unescape(HTML_TAG.sub("", text)).strip()
+    # Text that would read as HTML when saved again stays HTML, so it is not changed.
+    return None if HTML_TAG.search(text) else text
+
+
+class ProductForm(forms.ModelForm):
+    """Create or edit a product: what a seller may set on a ``ProductPage``, nothing more."""
+
+    body = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_(
+            "What is inside, who it is for, formats and requirements. Plain text is fine: leave a blank line "
+            "between paragraphs. You may also use simple HTML (&lt;h2&gt;, &lt;h3&gt;, &lt;b&gt;, &lt;i&gt;, "
+            "&lt;a&gt;, &lt;ul&gt;, &lt;ol&gt;); anything else is removed."
+        ),
+    )
+    cover = WagtailImageField(
+        label=_("Cover image"),
+        required=False,
+    )
+
+    class Meta:
+        model = ProductPage
+        fields = ["title", "category", "summary", "body", "price", "selling_price", "tax_category", "cover", "file"]
+        labels = {"title": _("Product name"), "file": _("Product file")}
+        help_texts = {
+            "title": _("Up to 100 characters, shown everywhere the product appears."),
+        }
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "price": forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
+            "selling_price": forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
+            "file": PrivateFileInput,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].empty_label = _("Choose a category")
+        cover = self.fields["cover"]
+        cover.help_text = _("Landscape, at least 1200 × 900 pixels; shown cropped to 4:3. %(formats)s") % {
+            "formats": cover.help_text
+        }
+        # The limits the server enforces, for the upload script to check before sending.
+        extensions = [ext.lower().lstrip(".") for ext in settings.PRODUCT_FILE_EXTENSIONS]
+        self.fields["file"].widget.attrs.update(
+            {
+                "accept": ",".join(f".{ext}" for ext in extensions),
+                "data-max-size": settings.PRODUCT_FILE_MAX_SIZE,
+                "data-max-size-label": filesizeformat(settings.PRODUCT_FILE_MAX_SIZE),
+                "data-extensions": ",".join(extensions),
+            }
+        )
+        self.fields["file"].help_text = _("What buyers download: up to %(size)s. Stored privately.") % {
+            "size": filesizeformat(settings.PRODUCT_FILE_MAX_SIZE)
+        }
+        image_extensions = get_allowed_image_extensions()
+        cover.widget.attrs.update(
+            {
+                "accept": ",".join(f".{ext}" for ext in image_extensions),
+                "data-max-size": cover.max_upload_size or "",
+                "data-max-size-label": cover.max_upload_size_text or "",
+                "data-extensions": ",".join(image_extensions),
+            }
+        )
+        self.reupload = []
+        if not self.is_bound and self.initial.get("body"):
+            plain = html_to_plain_text(self.initial["body"])
+            if plain is not None:
+                self.initial["body"] = plain
+
+    def clean_body(self):
+        """Keep only the HTML the product body allows; plain text becomes paragraphs."""
+        text = self.cleaned_data.get("body") or ""
+        if text.strip() and not HTML_TAG.search(text):
+            text = plain_text_to_html(text)
+        return sanitize_rich_text(text)
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or not self._errors:
+            return
+        # A browser cannot refill a file input: say so next to each upload that is lost.
+        for name in UPLOAD_FIELDS:
+            if not self.files.get(name):
+                continue
+            if name in self._errors:
+                self.add_error(
+                    name, forms.ValidationError(_("Choose the file again after fixing this."), code="reupload")
+                )
+            else:
+                self.reupload.append(name)
+
+
+class CategoryForm(forms.ModelForm):
+    """A category the seller creates or edits; the slug is made from the name."""
+
+    class Meta:
+        model = ProductCategory
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_name(self):
+        name = " ".join((self.cleaned_data.get("name") or "").split())
+        others = ProductCategory.objects.filter(name__iexact=name)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(
+                _("There is already a category called “%(name)s”: file your products under it instead."),
+                code="duplicate_name",
+                params={"name": name},
+            )
+        return name
+
+
+class ProductChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.title if obj.live else _("%(title)s (draft)") % {"title": obj.title}
+
+
+class ShortLinkForm(forms.Form):
+    """A new short link: one of the seller's products and an optional chosen code."""
+
+    product = ProductChoiceField(
+        label=_("Product"),
+        queryset=ProductPage.objects.none(),
+        empty_label=_("Choose a product"),
+        help_text=_("Visitors who follow the link land on this product's page."),
+    )
+    code = forms.CharField(
+        label=_("Code"),
+        required=False,
+        max_length=CODE_MAX_LENGTH,
+        help_text=_("Letters, digits and dashes, e.g. spring-sale. Leave empty for a random code."),
+    )
+
+    def __init__(self, *args, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the seller's own products can be chosen (the view passes them in).
+        self.fields["product"].queryset = products
+
+    def clean_code(self):
+        code = (self.cleaned_data.get("code") or "").strip()
+        if not code:
+            return ""
+        validate_code(code)
+        if ShortLink.objects.with_code(normalize_code(code)).exists():
+            raise forms.ValidationError(
+                _("“%(code)s” is already taken. Try another, or leave the code empty for a random one."),
+                code="code_taken",
+                params={"code": code},
+            )
+        return code
