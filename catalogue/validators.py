@@ -93,10 +93,12 @@ def file_extension(name):
     return os.path.splitext(name or "")[1].lower().lstrip(".")
 
 
-def validate_product_file(value):
-    """Check a newly uploaded product file: allowed extension, size, content matches.
+def check_upload(value, *, extensions, max_size, type_message, size_message):
+    """Check a newly uploaded file: allowed extension, size, and content that matches it.
 
-    Files already in storage were checked when they were uploaded and are not read again.
+    Shared by product files and support attachments, which differ only in their limits
+    and wording. Files already in storage were checked when uploaded and are not re-read.
+    ``type_message`` takes ``extension`` and ``allowed``; ``size_message`` ``size`` and ``max``.
     """
     if not value:
         return
@@ -104,10 +106,10 @@ def validate_product_file(value):
         return
 
     extension = file_extension(value.name)
-    allowed = [ext.lower().lstrip(".") for ext in settings.PRODUCT_FILE_EXTENSIONS]
+    allowed = [ext.lower().lstrip(".") for ext in extensions]
     if extension not in allowed:
         raise ValidationError(
-            _("Files of type “.%(extension)s” cannot be sold here. Allowed types: %(allowed)s."),
+            type_message,
             code="invalid_extension",
             params={"extension": extension or "?", "allowed": ", ".join(f".{ext}" for ext in allowed)},
         )
@@ -115,11 +117,9 @@ def validate_product_file(value):
     size = value.size
     if size == 0:
         raise ValidationError(_("The file is empty."), code="empty")
-    if size > settings.PRODUCT_FILE_MAX_SIZE:
+    if size > max_size:
         raise ValidationError(
-            _("The file is %(size)s; the largest file you can upload is %(max)s."),
-            code="file_too_large",
-            params={"size": filesizeformat(size), "max": filesizeformat(settings.PRODUCT_FILE_MAX_SIZE)},
+            size_message, code="file_too_large", params={"size": filesizeformat(size), "max": filesizeformat(max_size)}
         )
 
     head = _read_head(value)
@@ -129,6 +129,17 @@ def validate_product_file(value):
             code="content_mismatch",
             params={"extension": extension},
         )
+
+
+def validate_product_file(value):
+    """Check a newly uploaded product file against the product-file settings."""
+    check_upload(
+        value,
+        extensions=settings.PRODUCT_FILE_EXTENSIONS,
+        max_size=settings.PRODUCT_FILE_MAX_SIZE,
+        type_message=_("Files of type “.%(extension)s” cannot be sold here. Allowed types: %(allowed)s."),
+        size_message=_("The file is %(size)s; the largest file you can upload is %(max)s."),
+    )
 
 
 def content_matches_extension(extension, head):

@@ -9,17 +9,14 @@ between statuses live in ``catalogue/support.py``; this module only declares the
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.fields.files import FieldFile
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..storage import get_private_storage
-from ..validators import HEAD_SIZE, content_matches_extension, file_extension, validate_no_nul
+from ..validators import check_upload, file_extension, validate_no_nul
 
 SUBJECT_MAX_LENGTH = 150
 MESSAGE_MAX_LENGTH = 5000
@@ -190,43 +187,15 @@ class SupportTicket(models.Model):
 
 
 def validate_support_attachment(value):
-    """Check a newly uploaded attachment like a product file, with support's own limits.
-
-    The extension must be in ``SUPPORT_ATTACHMENT_EXTENSIONS``, the size at most
-    ``SUPPORT_ATTACHMENT_MAX_SIZE`` and the content must match the extension (the same
-    check as product files: no programs renamed to .pdf). Stored files are not re-read.
-    """
-    if not value:
-        return
-    if isinstance(value, FieldFile) and value._committed:
-        return
-    extension = file_extension(value.name)
-    allowed = [ext.lower().lstrip(".") for ext in settings.SUPPORT_ATTACHMENT_EXTENSIONS]
-    if extension not in allowed:
-        raise ValidationError(
-            _("Files of type “.%(extension)s” cannot be attached. Allowed types: %(allowed)s."),
-            code="invalid_extension",
-            params={"extension": extension or "?", "allowed": ", ".join(f".{ext}" for ext in allowed)},
-        )
-    size = value.size
-    if size == 0:
-        raise ValidationError(_("The file is empty."), code="empty")
-    limit = settings.SUPPORT_ATTACHMENT_MAX_SIZE
-    if size > limit:
-        raise ValidationError(
-            _("The file is %(size)s; attachments can be at most %(max)s."),
-            code="file_too_large",
-            params={"size": filesizeformat(size), "max": filesizeformat(limit)},
-        )
-    value.seek(0)
-    head = value.read(HEAD_SIZE)
-    value.seek(0)
-    if not content_matches_extension(extension, head):
-        raise ValidationError(
-            _("The file’s contents do not look like a .%(extension)s file. Check that you chose the right file."),
-            code="content_mismatch",
-            params={"extension": extension},
-        )
+    """Check a newly uploaded attachment like a product file, with support's own limits
+    (``SUPPORT_ATTACHMENT_EXTENSIONS``, ``SUPPORT_ATTACHMENT_MAX_SIZE``)."""
+    check_upload(
+        value,
+        extensions=settings.SUPPORT_ATTACHMENT_EXTENSIONS,
+        max_size=settings.SUPPORT_ATTACHMENT_MAX_SIZE,
+        type_message=_("Files of type “.%(extension)s” cannot be attached. Allowed types: %(allowed)s."),
+        size_message=_("The file is %(size)s; attachments can be at most %(max)s."),
+    )
 
 
 def support_attachment_upload_to(instance, filename):

@@ -1,28 +1,95 @@
-"""Screenshots of the main pages at desktop and phone widths (`make screenshots`)."""
+"""Screenshots of the main pages at desktop and phone widths (`make screenshots` copies
+them to docs/screenshots/). Every page must fit a 390 px phone without sideways scroll."""
+
+from decimal import Decimal
 
 import pytest
 
+from catalogue.models import OrderStatus
 from tests.browser.helpers import login, save_screenshot
-from tests.factories import TEST_PASSWORD, CustomerFactory
+from tests.factories import (
+    TEST_PASSWORD,
+    CustomerFactory,
+    OrderFactory,
+    ProductCategoryFactory,
+    ProductPageFactory,
+    SellerFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+TITLES = [
+    ("Intro to Rust", "E-books", "24.00", "19.00"),
+    ("Lo-fi Drum Loops", "Sound packs", "21.00", None),
+    ("Notion Freelancer OS", "Templates", "29.00", "24.00"),
+    ("Watercolour Brushes", "Design assets", "12.00", None),
+    ("SQL for Analysts", "E-books", "34.00", None),
+    ("Ambient Textures", "Sound packs", "18.00", "14.00"),
+    ("Pitch Deck Kit", "Templates", "39.00", None),
+    ("Icon Set: 400 Glyphs", "Design assets", "16.00", None),
+]
+
+
+@pytest.fixture
+def shop(browser_site):
+    maya = SellerFactory(first_name="Maya", last_name="Okafor")
+    lars = SellerFactory(first_name="Lars", last_name="Berg")
+    categories = {}
+    products = []
+    for index, (title, category, price, selling) in enumerate(TITLES):
+        if category not in categories:
+            categories[category] = ProductCategoryFactory(name=category)
+        products.append(
+            ProductPageFactory(
+                title=title,
+                category=categories[category],
+                seller=maya if index % 2 == 0 else lars,
+                price=Decimal(price),
+                selling_price=Decimal(selling) if selling else None,
+                featured=index < 4,
+                with_cover=True,
+            )
+        )
+    customer = CustomerFactory(first_name="Chloe", last_name="Martin")
+    statuses = [OrderStatus.PAID, OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.PAID]
+    for product, status in zip(products[:4], statuses, strict=True):
+        OrderFactory(customer=customer, product=product, status=status)
+    return {"maya": maya, "customer": customer, "products": products}
+
+
+def _check(page, width, name):
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+    save_screenshot(page, f"{name}-{width}")
+
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_public_pages(browser_site, chromium, width):
+def test_pages(shop, browser_site, chromium, width):
     context = chromium.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
-    for name, path, status in [("home", "/", 200), ("catalogue", "/catalogue/", 200), ("404", "/missing-page/", 404)]:
-        response = page.goto(browser_site.url + path)
+    base = browser_site.url
+    for name, path, status in [
+        ("home", "/", 200),
+        ("catalogue", "/catalogue/", 200),
+        ("product", shop["products"][0].url, 200),
+        ("404", "/missing-page/", 404),
+    ]:
+        response = page.goto(base + path)
         assert response.status == status
-        # Nothing may overflow sideways on a phone.
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-        save_screenshot(page, f"{name}-{width}")
-    customer = CustomerFactory()
-    login(page, browser_site.url, customer.email, TEST_PASSWORD)
+        _check(page, width, name)
+
+    login(page, base, shop["customer"].email, TEST_PASSWORD)
     page.wait_for_load_state()
-    response = page.goto(browser_site.url + "/seller/")
+    page.goto(base + "/account/products/")
+    _check(page, width, "library")
+    response = page.goto(base + "/seller/")
     assert response.status == 403
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
-    save_screenshot(page, f"403-{width}")
+    _check(page, width, "403")
+
+    page.goto(base + "/accounts/login/")  # already signed in: redirected; sign out first
+    context.clear_cookies()
+    login(page, base, shop["maya"].email, TEST_PASSWORD)
+    page.wait_for_load_state()
+    for name, path in [("seller-dashboard", "/seller/"), ("seller-products", "/seller/products/")]:
+        page.goto(base + path)
+        _check(page, width, name)
     context.close()
