@@ -91,11 +91,12 @@ def ensure_customer_id(user):
         outcome = sync_customer(user.pk)
         record = DodoCustomer.objects.get(user=user)
         if not record.customer_id:
-            raise record_error(record, outcome)
+            raise _customer_unavailable(record, outcome)
     return record.customer_id
 
 
-def record_error(record, outcome):
+def _customer_unavailable(record, outcome):
+    """The error checkout shows when the user's Dodo customer could not be made just now."""
     if outcome is Outcome.BUSY:
         return DodoUnavailable("Dodo customer is being created by another worker; try again shortly.")
     return DodoUnavailable(record.sync_error or "Dodo customer could not be created.")

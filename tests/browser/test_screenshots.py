@@ -31,7 +31,7 @@ TITLES = [
 
 
 @pytest.fixture
-def shop(browser_site):
+def shop(browser_site, dodo_settings):
     maya = SellerFactory(first_name="Maya", last_name="Okafor")
     lars = SellerFactory(first_name="Lars", last_name="Berg")
     categories = {}
