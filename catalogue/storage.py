@@ -8,6 +8,7 @@ ever asks for :func:`get_private_storage`, never for a class or a path.
 """
 
 import os
+import uuid
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
@@ -59,3 +60,15 @@ def get_private_storage():
     the backend without a migration.
     """
     return storages["private"]
+
+
+def private_upload_path(prefix, filename):
+    """A server-generated storage name, ``<prefix>/<uuid>/<uuid>.<ext>``.
+
+    Nothing of the uploader's file name reaches storage but its extension (the original
+    name is kept on the model, for the download's Content-Disposition), so names cannot
+    collide, leak or be guessed.
+    """
+    extension = os.path.splitext(filename or "")[1].lower().lstrip(".")
+    name = uuid.uuid4().hex + (f".{extension}" if extension else "")
+    return f"{prefix}/{uuid.uuid4().hex}/{name}"

@@ -8,7 +8,6 @@ holds for both. This module imports nothing else of ours but settings-level refe
 
 import logging
 import os
-import uuid
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -31,7 +30,7 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from ..slugs import unique_product_slug
-from ..storage import get_private_storage
+from ..storage import get_private_storage, private_upload_path
 from ..validators import (
     file_extension,
     validate_no_nul,
@@ -301,9 +300,7 @@ def product_file_upload_to(instance, filename):
     ``ProductPage.file_name`` for the download's Content-Disposition), so names cannot
     collide, leak or be guessed.
     """
-    extension = file_extension(filename)
-    name = uuid.uuid4().hex + (f".{extension}" if extension else "")
-    return f"products/{uuid.uuid4().hex}/{name}"
+    return private_upload_path("products", filename)
 
 
 class ProductPage(Page):

@@ -6,7 +6,6 @@ storage. Editors can assign staff to a ticket to step in. The rules that move a 
 between statuses live in ``catalogue/support.py``; this module only declares the data.
 """
 
-import uuid
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
@@ -15,8 +14,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..storage import get_private_storage
-from ..validators import check_upload, file_extension, validate_no_nul
+from ..storage import get_private_storage, private_upload_path
+from ..validators import check_upload, validate_no_nul
 
 SUBJECT_MAX_LENGTH = 150
 MESSAGE_MAX_LENGTH = 5000
@@ -201,9 +200,7 @@ def validate_support_attachment(value):
 def support_attachment_upload_to(instance, filename):
     """A server-generated name, ``support/<uuid>/<uuid>.<ext>``: nothing of the uploader's
     file name reaches storage (it is kept in ``attachment_name`` for the download)."""
-    extension = file_extension(filename)
-    name = uuid.uuid4().hex + (f".{extension}" if extension else "")
-    return f"support/{uuid.uuid4().hex}/{name}"
+    return private_upload_path("support", filename)
 
 
 class TicketMessage(models.Model):
