@@ -23,9 +23,11 @@ class AccountsConfig(AppConfig):
 
         support_notifications.connect()
 
-        from catalogue.signals import order_paid
+        from catalogue.signals import order_charged_back, order_paid, order_refunded
 
         order_paid.connect(signal_handlers.send_purchase_emails, dispatch_uid="accounts.send_purchase_emails")
+        order_refunded.connect(signal_handlers.send_refund_emails, dispatch_uid="accounts.send_refund_emails")
+        order_charged_back.connect(signal_handlers.send_chargeback_email, dispatch_uid="accounts.send_chargeback_email")
 
 
 class WagtailUsersConfig(WagtailUsersAppConfig):

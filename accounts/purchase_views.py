@@ -1,8 +1,9 @@
 """The customer's purchases under /account/: library, orders and downloads.
 
 Every lookup goes through ``Order.objects.for_customer(request.user)``, so another
-customer's order id is a 404, and downloads only through ``.downloadable()`` (paid and
-not refunded). Files come from private storage, never from a public media URL.
+customer's order id is a 404, and only a paid order (not refunded or charged back)
+downloads; a refunded or charged-back one says so with a 410. Files come from private
+storage, never from a public media URL.
 """
 
 import logging
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -20,7 +22,7 @@ from django.views.generic import ListView
 from wagtail.images import get_image_model
 
 from catalogue import orders
-from catalogue.models import Order
+from catalogue.models import LOST_DISPUTE_STATUSES, Order, OrderStatus
 from catalogue.storage import get_private_storage
 
 from .mixins import IsCustomerMixin
@@ -67,9 +69,11 @@ class DownloadView(IsCustomerMixin, View):
     """/account/products/<order id>/download/: the file, as an attachment, to its buyer only."""
 
     def get(self, request, order_id):
-        order = get_object_or_404(
-            Order.objects.for_customer(request.user).downloadable().select_related("product"), pk=order_id
-        )
+        order = get_object_or_404(Order.objects.for_customer(request.user).select_related("product"), pk=order_id)
+        if order.status in ENDED_STATUSES:
+            return _access_ended(request, order)
+        if not order.is_downloadable:
+            raise Http404
         product = order.product
         if not product.file:
             raise Http404
@@ -79,6 +83,20 @@ class DownloadView(IsCustomerMixin, View):
         logger.info("Order #%s: download by user #%s from %s", order.pk, request.user.pk, ip_address)
         filename = product.file_name or f"{product.slug}{_extension(product.file.name)}"
         return _file_response(product.file.name, filename)
+
+
+# A refunded or charged-back order's link (in a receipt, a bookmark) is gone for good:
+# it answers 410 with a page that says why, instead of a 404 that looks like a broken site.
+ENDED_STATUSES = (OrderStatus.REFUNDED, OrderStatus.CHARGEBACK)
+
+
+def _access_ended(request, order):
+    ended_at = order.refunded_at
+    if order.status == OrderStatus.CHARGEBACK:
+        lost = order.disputes.filter(status__in=LOST_DISPUTE_STATUSES).order_by("-updated_at").first()
+        ended_at = lost.updated_at if lost is not None else order.updated_at
+    context = {"order": order, "ended_at": ended_at or order.updated_at}
+    return TemplateResponse(request, "accounts/portal/download_gone.html", context, status=410)
 
 
 def _extension(name):

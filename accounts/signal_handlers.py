@@ -40,3 +40,25 @@ def send_purchase_emails(sender, order, **kwargs):
     order_id = order.pk
     transaction.on_commit(lambda: send_receipt.enqueue(order_id))
     transaction.on_commit(lambda: send_sale_notice.enqueue(order_id))
+
+
+def send_refund_emails(sender, order, refund, full, **kwargs):
+    """Every refund, partial or full: the buyer and the seller each get an email.
+
+    ``order_refunded`` is sent inside the transaction that records the refund; the
+    emails go out once it commits, from tasks given the refund's id (the row says
+    whether it was partial, so a later refund cannot change what this email says).
+    """
+    from .tasks import send_refund_notice, send_refund_receipt
+
+    refund_pk = refund.pk
+    transaction.on_commit(lambda: send_refund_receipt.enqueue(refund_pk))
+    transaction.on_commit(lambda: send_refund_notice.enqueue(refund_pk))
+
+
+def send_chargeback_email(sender, order, dispute, **kwargs):
+    """A lost dispute: the seller learns that the sale's earnings were reversed."""
+    from .tasks import send_chargeback_notice
+
+    dispute_pk = dispute.pk
+    transaction.on_commit(lambda: send_chargeback_notice.enqueue(dispute_pk))

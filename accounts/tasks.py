@@ -12,6 +12,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -148,3 +149,102 @@ def send_sale_notice(order_id):
         "dashboard_url": _absolute(reverse("seller_portal:dashboard")),
     }
     return _send(order.seller_id, "new sale", "catalogue/emails/new_sale", context, [order.seller.email])
+
+
+# REFUNDS AND CHARGEBACKS
+# One email per refund to each side, partial or full, from the refund's own row: a later
+# refund of the same order must not change what an earlier email says.
+
+
+def _get_refund(refund_pk, purpose):
+    from catalogue.models import OrderRefund
+
+    refund = (
+        OrderRefund.objects.select_related("order__customer", "order__seller", "order__product")
+        .filter(pk=refund_pk)
+        .first()
+    )
+    if refund is None:
+        logger.warning("Refund #%s: %s email not sent, the refund no longer exists", refund_pk, purpose)
+    return refund
+
+
+def _ledger_rows(order):
+    from catalogue.models import LedgerEntry
+
+    return LedgerEntry.objects.filter(order=order)
+
+
+def _earnings_from(order):
+    """What the seller keeps from the order now: the sum of its ledger rows."""
+    return _ledger_rows(order).aggregate(total=Sum("earnings"))["total"]
+
+
+@task(backend="db")
+def send_refund_receipt(refund_pk):
+    """Tell the buyer what was refunded, and whether they keep the download."""
+    refund = _get_refund(refund_pk, "refund receipt")
+    if refund is None:
+        return False
+    order = refund.order
+    context = {
+        "refund": refund,
+        "order": order,
+        "user": order.customer,
+        "full": not refund.is_partial,
+        "library_url": _absolute(reverse("portal:products")),
+        "orders_url": _absolute(reverse("portal:orders")),
+        "support_url": _absolute(reverse("portal:support")),
+    }
+    return _send(order.customer_id, "refund receipt", "catalogue/emails/refund_buyer", context, [order.customer.email])
+
+
+@task(backend="db")
+def send_refund_notice(refund_pk):
+    """Tell the seller a buyer was refunded, and by how much their earnings went down.
+
+    The change is the refund's own ledger row (written once by the domain, by Dodo's
+    refund id), so the email states exactly what the seller's balance shows. A refund of
+    an order that was never recorded as paid has no row: nothing was earned, so nothing
+    is taken back.
+    """
+    from catalogue.models import LedgerKind
+
+    refund = _get_refund(refund_pk, "refund notice")
+    if refund is None:
+        return False
+    order = refund.order
+    row = _ledger_rows(order).filter(kind=LedgerKind.REFUND, reference=refund.refund_id).first()
+    context = {
+        "refund": refund,
+        "order": order,
+        "user": order.seller,
+        "full": not refund.is_partial,
+        "earnings_change": row.earnings if row is not None else None,
+        "earnings_now": _earnings_from(order),
+        "dashboard_url": _absolute(reverse("seller_portal:dashboard")),
+    }
+    return _send(order.seller_id, "refund notice", "catalogue/emails/refund_seller", context, [order.seller.email])
+
+
+@task(backend="db")
+def send_chargeback_notice(dispute_pk):
+    """Tell the seller a dispute was lost: the buyer's bank took the money back, and the
+    order's earnings were reversed (its ``dispute_loss`` ledger row)."""
+    from catalogue.models import Dispute, LedgerKind
+
+    dispute = Dispute.objects.select_related("order__seller", "order__product").filter(pk=dispute_pk).first()
+    if dispute is None:
+        logger.warning("Dispute #%s: chargeback email not sent, the dispute no longer exists", dispute_pk)
+        return False
+    order = dispute.order
+    row = _ledger_rows(order).filter(kind=LedgerKind.DISPUTE_LOSS, reference=dispute.dispute_id).first()
+    context = {
+        "dispute": dispute,
+        "order": order,
+        "user": order.seller,
+        "earnings_change": row.earnings if row is not None else None,
+        "earnings_now": _earnings_from(order),
+        "dashboard_url": _absolute(reverse("seller_portal:dashboard")),
+    }
+    return _send(order.seller_id, "chargeback", "catalogue/emails/chargeback_seller", context, [order.seller.email])

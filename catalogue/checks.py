@@ -5,6 +5,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
+from .money import is_known_currency
+
 
 @register(Tags.security)
 def check_private_storage(app_configs=None, **kwargs):
@@ -36,3 +38,19 @@ def check_private_storage(app_configs=None, **kwargs):
                 )
             )
     return errors
+
+
+@register()
+def check_marketplace_currency(app_configs=None, **kwargs):
+    """``catalogue.E003``: ``MARKETPLACE_CURRENCY`` must be an ISO 4217 code, since every
+    amount sent to Dodo is converted to minor units by that currency's exponent."""
+    currency = getattr(settings, "MARKETPLACE_CURRENCY", "")
+    if is_known_currency(currency):
+        return []
+    return [
+        Error(
+            f"MARKETPLACE_CURRENCY {currency!r} is not an ISO 4217 currency code.",
+            hint="Set MARKETPLACE_CURRENCY to a code such as USD, EUR, GBP, JPY or KWD.",
+            id="catalogue.E003",
+        )
+    ]

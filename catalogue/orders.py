@@ -6,6 +6,8 @@ change it once. ``order_paid`` is sent exactly when an order becomes paid.
 """
 
 import logging
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,10 +15,29 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Download, Order, OrderStatus
-from .signals import order_paid, order_refunded
+from . import ledger
+from .models import (
+    LOST_DISPUTE_STATUSES,
+    OPEN_DISPUTE_STATUSES,
+    RELEASED_DISPUTE_STATUSES,
+    Dispute,
+    Download,
+    Order,
+    OrderRefund,
+    OrderStatus,
+)
+from .money import round_money
+from .signals import order_charged_back, order_paid, order_refunded
 
 logger = logging.getLogger(__name__)
+
+
+class OrderActionRefused(Exception):
+    """An editor's action on an order cannot be done; ``message`` says why, fit to show."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
 
 
 class PurchaseRefused(Exception):
@@ -79,6 +100,7 @@ def open_order(customer, product, referral_code=""):
                         seller_id=product.seller_id,
                         amount=price,
                         currency=settings.MARKETPLACE_CURRENCY,
+                        tax_inclusive=settings.PRICES_INCLUDE_TAX,
                         referral_code=referral_code or "",
                     )
             except IntegrityError:
@@ -92,11 +114,54 @@ def locked_order(order_id):
     return Order.objects.select_for_update().filter(pk=order_id).first()
 
 
-def mark_paid(order, payment_id):
+@dataclass(frozen=True)
+class Charge:
+    """What the payment processor really charged for an order, in ``Decimal``.
+
+    ``total`` and ``tax`` are in ``currency``, the currency the buyer paid in;
+    ``settlement_amount`` and ``settlement_tax`` are what reached the marketplace, in
+    ``settlement_currency``. ``discount_code`` is the code the buyer used, if any.
+    """
+
+    total: Decimal
+    tax: Decimal
+    currency: str
+    settlement_amount: Decimal
+    settlement_tax: Decimal
+    settlement_currency: str
+    discount_code: str = ""
+    discount_id: str = ""
+
+    @property
+    def net(self):
+        """The sale net of tax, in the settlement currency."""
+        return self.settlement_amount - self.settlement_tax
+
+    @property
+    def discounted(self):
+        return bool(self.discount_code or self.discount_id)
+
+
+def record_charge(order, charge):
+    """Store on a (locked) order what was charged; the caller saves (or mark_paid does)."""
+    order.paid_total = charge.total
+    order.paid_tax = charge.tax
+    order.paid_currency = charge.currency
+    order.settlement_amount = charge.settlement_amount
+    order.settlement_tax = charge.settlement_tax
+    order.settlement_currency = charge.settlement_currency
+    order.discount_code = charge.discount_code[:64]
+    order.discount_id = charge.discount_id[:64]
+    order.net_amount = charge.net
+
+
+def mark_paid(order, payment_id, charge=None):
     """Make a (locked) order paid; sends ``order_paid`` once. Returns True if it changed.
 
-    A second, different payment for an order that is already paid is flagged for the
-    editors to refund instead of being silently absorbed.
+    ``charge`` is what was really charged (recorded on the order; fees and earnings are
+    computed on its amount net of tax); without one the order's price stands for it.
+    Writes the sale to the seller's ledger. A second, different payment for an order
+    that is already paid is flagged for the editors to refund instead of being absorbed.
     """
     if order.status == OrderStatus.PAID:
         if order.dodo_payment_id and order.dodo_payment_id != payment_id:
@@ -105,14 +170,56 @@ def mark_paid(order, payment_id):
     if not order.can_become(OrderStatus.PAID):
         logger.info("Order #%s: payment %s ignored, order is %s", order.pk, payment_id, order.status)
         return False
+    if charge is not None:
+        record_charge(order, charge)
+    elif order.net_amount is None:
+        record_charge(order, _price_as_charge(order))
     order.move_to(OrderStatus.PAID)
     order.dodo_payment_id = payment_id
     order.paid_at = timezone.now()
     order.compute_earnings()
     order.save()
-    logger.info("Order #%s: paid (%s %s, payment %s)", order.pk, order.amount, order.currency, payment_id)
+    ledger.record_sale(order, reference=payment_id)
+    logger.info(
+        "Order #%s: paid (%s %s, net %s %s, payment %s)",
+        order.pk,
+        order.paid_total,
+        order.paid_currency,
+        order.net_amount,
+        order.currency,
+        payment_id,
+    )
     order_paid.send(sender=Order, order=order)
     return True
+
+
+def _price_as_charge(order):
+    zero = Decimal("0")
+    return Charge(order.amount, zero, order.currency, order.amount, zero, order.currency)
+
+
+def grant_flagged(order, note=""):
+    """An editor grants a (locked) flagged order whose payment they checked: it becomes
+    paid with what was recorded as charged. Raises ``OrderActionRefused`` otherwise."""
+    if not order.needs_review:
+        raise OrderActionRefused(_("This order is not waiting for review."))
+    if order.status == OrderStatus.PAID:
+        raise OrderActionRefused(_("This order is already paid."))
+    if not order.dodo_payment_id or order.paid_total is None:
+        raise OrderActionRefused(_("No successful payment is recorded for this order, so there is nothing to grant."))
+    if not order.can_become(OrderStatus.PAID):
+        raise OrderActionRefused(_("A %(status)s order cannot be granted.") % {"status": order.get_status_display()})
+    order.needs_review = False
+    order.review_note = (order.review_note + "\n" + (note or "Granted by an editor.")).strip()
+    mark_paid(order, order.dodo_payment_id)
+    return order
+
+
+def resolve_review(order, note):
+    """An editor dealt with a flagged order some other way: clear the flag, keep the note."""
+    order.needs_review = False
+    order.review_note = (order.review_note + "\n" + note).strip()
+    order.save(update_fields=["needs_review", "review_note", "updated_at"])
 
 
 def mark_unsuccessful(order, status, payment_id=""):
@@ -127,31 +234,103 @@ def mark_unsuccessful(order, status, payment_id=""):
     return True
 
 
-def mark_refunded(order, amount=None, payment_id=""):
-    """Record a refund on a (locked) order. A full refund revokes the downloads.
+def record_refund(order, *, refund_id, amount, currency, is_partial=False, reason="", requested_by=None):
+    """Record one refund of a (locked) order's payment; answers the ``OrderRefund``, or
+    None when this refund was recorded before (replays and reconciliation are no-ops).
 
-    ``amount`` is the refunded amount (Decimal) or None for "the whole order". A refund
-    can arrive before the payment's own success event; it settles the order then too.
+    ``amount`` is what went back to the buyer, tax included, in ``currency`` (the
+    currency they paid in), as Dodo reports refunds. It is compared with what was paid:
+    the buyer keeps access until the whole payment is refunded; the seller's earnings
+    go down by the refunded share. A refund can arrive before the payment's success
+    (events come out of order): it then settles the order as refunded.
     """
-    if order.status == OrderStatus.REFUNDED:
-        return False
-    refunded = order.refunded_amount + (amount if amount is not None else order.amount)
-    order.refunded_amount = min(refunded, order.amount)
-    if payment_id and not order.dodo_payment_id:
-        order.dodo_payment_id = payment_id
-    full = order.refunded_amount >= order.amount
-    if full:
+    if OrderRefund.objects.filter(refund_id=refund_id).exists():
+        return None
+    paid = order.paid_total
+    if paid is None or not paid:
+        # Never recorded as paid: Dodo's own flag is all we have.
+        full = not is_partial
+        share = Decimal("1") if full else Decimal("0")
+    else:
+        if currency and order.paid_currency and currency.upper() != order.paid_currency.upper():
+            flag_for_review(order, f"Refund {refund_id} is in {currency}, the payment was in {order.paid_currency}.")
+        refunded_total = min(order.refunded_total + amount, paid)
+        full = refunded_total >= paid
+        share = refunded_total / paid
+        order.refunded_total = refunded_total
+    net_before = order.refunded_amount
+    if order.net_amount is not None:
+        order.refunded_amount = order.net_amount if full else round_money(order.net_amount * share, order.currency)
+    refund = OrderRefund.objects.create(
+        order=order,
+        refund_id=refund_id,
+        amount=amount,
+        currency=(currency or order.paid_currency or order.currency).upper(),
+        net_amount=order.refunded_amount - net_before,
+        is_partial=not full,
+        reason=(reason or "")[:500],
+        requested_by=requested_by,
+    )
+    if full and order.status != OrderStatus.REFUNDED and order.can_become(OrderStatus.REFUNDED):
         order.move_to(OrderStatus.REFUNDED)
         order.refunded_at = timezone.now()
     order.save()
-    logger.info("Order #%s: refunded %s of %s", order.pk, order.refunded_amount, order.amount)
-    if full:
-        order_refunded.send(sender=Order, order=order)
-    return True
+    if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED) and order.paid_at is not None:
+        ledger.record_refund(order, refund, share=Decimal("1") if full else share)
+    logger.info(
+        "Order #%s: refund %s of %s %s (%s refunded in all)",
+        order.pk,
+        refund_id,
+        amount,
+        refund.currency,
+        "all" if full else order.refunded_total,
+    )
+    order_refunded.send(sender=Order, order=order, refund=refund, full=full)
+    return refund
+
+
+def record_dispute(order, *, dispute_id, status, amount, currency, stage="", remarks=""):
+    """Record the latest state of a dispute on a (locked) order; answers what changed.
+
+    Dodo sends the dispute's latest state whatever the event's name, so the status
+    decides: while it is open the seller's earnings for the order are held and the order
+    is flagged for the editors; a loss revokes the buyer's access and takes the earnings
+    back; a win, cancellation or expiry releases the hold. Each step writes its ledger
+    row once, so replays and out-of-order events change nothing twice.
+    """
+    dispute, created = Dispute.objects.get_or_create(
+        dispute_id=dispute_id,
+        defaults={"order": order, "status": status, "stage": stage, "amount": amount, "currency": currency, "remarks": remarks},
+    )
+    if not created:
+        Dispute.objects.filter(pk=dispute.pk).update(status=status, stage=stage or dispute.stage, remarks=remarks or dispute.remarks, updated_at=timezone.now())
+        dispute.status = status
+    outcome = ledger.record_dispute_hold(order, dispute)
+    if status in OPEN_DISPUTE_STATUSES:
+        if created:
+            flag_for_review(order, f"Dispute {dispute_id} opened: the evidence is the order's download log.")
+        return "held" if outcome else "unchanged"
+    if status in LOST_DISPUTE_STATUSES:
+        lost = ledger.record_dispute_loss(order, dispute)
+        if order.can_become(OrderStatus.CHARGEBACK):
+            order.move_to(OrderStatus.CHARGEBACK)
+            order.save(update_fields=["status", "updated_at"])
+            logger.info("Order #%s: dispute %s lost, access revoked", order.pk, dispute_id)
+            order_charged_back.send(sender=Order, order=order, dispute=dispute)
+            return "lost"
+        return "lost" if lost else "unchanged"
+    if status in RELEASED_DISPUTE_STATUSES:
+        return "released" if ledger.record_dispute_release(order, dispute) else "unchanged"
+    return "unchanged"
 
 
 def flag_for_review(order, note):
-    """Mark an order for the editors' attention (a payment that did not match)."""
+    """Mark an order for the editors' attention (a payment that did not match, a dispute).
+
+    The same note is not added twice (a replayed event flags once).
+    """
+    if order.needs_review and note in order.review_note:
+        return
     order.needs_review = True
     order.review_note = (order.review_note + "\n" + note).strip()
     order.save(update_fields=["needs_review", "review_note", "updated_at"])
@@ -173,21 +352,3 @@ def register_download(order, *, ip_address=None, user_agent=""):
     return True
 
 
-def downloads_left(order):
-    limit = settings.DOWNLOAD_LIMIT_PER_ORDER
-    return None if not limit else max(limit - order.download_count, 0)
-
-
-__all__ = [
-    "PurchaseRefused",
-    "check_can_buy",
-    "downloads_left",
-    "flag_for_review",
-    "locked_order",
-    "mark_paid",
-    "mark_refunded",
-    "mark_unsuccessful",
-    "open_order",
-    "owned_order",
-    "register_download",
-]

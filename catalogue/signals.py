@@ -7,9 +7,16 @@ from django.dispatch import Signal
 # kwargs: order (catalogue.models.Order)
 order_paid = Signal()
 
-# Sent when a paid order is refunded and its downloads are revoked.
-# kwargs: order (catalogue.models.Order)
+# Sent for every refund recorded on an order, partial or full, after it is saved (inside
+# the transaction). ``full`` is True when the whole payment is now refunded and the
+# downloads are revoked.
+# kwargs: order (catalogue.models.Order), refund (catalogue.models.OrderRefund), full (bool)
 order_refunded = Signal()
+
+# Sent when a paid order is charged back (its dispute was lost) and its downloads are
+# revoked (inside the transaction).
+# kwargs: order (catalogue.models.Order), dispute (catalogue.models.Dispute)
+order_charged_back = Signal()
 
 # Sent when a customer opens a support ticket, after the ticket and its first message
 # are saved (inside the transaction: receivers defer slow work with on_commit).

@@ -17,6 +17,8 @@ from django.db.models.fields.files import FieldFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from .money import exponent, fits_currency, is_known_currency
+
 PRODUCT_TITLE_MAX_LENGTH = 100
 # Dodo stores prices as integer cents, at most 2,147,483,647.
 MAX_PRICE = Decimal("21474836.47")
@@ -85,6 +87,14 @@ def validate_price(value):
     if value > MAX_PRICE:
         raise ValidationError(
             _("Enter a price of at most %(max)s."), code="max_value", params={"max": f"{MAX_PRICE:,}"}
+        )
+    currency = settings.MARKETPLACE_CURRENCY
+    if is_known_currency(currency) and not fits_currency(value, currency):
+        # 1000.50 yen cannot be charged: the yen has no minor unit.
+        raise ValidationError(
+            _("Prices in %(currency)s can have at most %(places)s decimal places."),
+            code="currency_decimals",
+            params={"currency": currency, "places": exponent(currency)},
         )
 
 

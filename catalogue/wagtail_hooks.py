@@ -1,32 +1,45 @@
 """Wagtail admin wiring for the catalogue: a "Catalogue" menu with the product listing,
-the categories and the support tickets, and a friendly refusal to delete a category that
-has products."""
+the categories, the support tickets, the orders and the disputes, and a friendly refusal
+to delete a category that has products."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Case, Count, Exists, OuterRef, Value, When
 from django.forms import CheckboxSelectMultiple
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import ChoiceFilter, ModelMultipleChoiceFilter, MultipleChoiceFilter
 from wagtail import hooks
 from wagtail.admin.filters import MultipleUserFilter, WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, Panel
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.ui.tables.pages import BulkActionsColumn, PageStatusColumn, PageTitleColumn
 from wagtail.admin.views.pages.listing import IndexView as PageIndexView
 from wagtail.admin.views.pages.listing import PageFilterSet
 from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.permissions import register_permission_policy
+from wagtail.permissions import policy_registry, register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from . import admin_views
 from .formatting import format_money
-from .models import CategoryInUseError, Order, OrderStatus, ProductCategory, ProductPage, SupportTicket, TicketStatus
+from .models import (
+    LOST_DISPUTE_STATUSES,
+    OPEN_DISPUTE_STATUSES,
+    CategoryInUseError,
+    Dispute,
+    DisputeStatus,
+    Order,
+    OrderStatus,
+    ProductCategory,
+    ProductPage,
+    SupportTicket,
+    TicketStatus,
+)
 
 # Dodo sync state, read through the reverse relation the dodo app adds to product pages
 # (``dodo_product``); the catalogue imports nothing from dodo.
@@ -345,9 +358,12 @@ register_snippet(SupportTicketViewSet)
 
 
 # ORDERS
-# Editors see every order and those whose payment did not match (``needs_review``); they
-# can note what they did and clear the flag. Orders are made by checkout and changed by
-# Dodo's webhooks only, so there is no add or delete here, and money fields are read-only.
+# Editors see every order and those whose payment did not match (``needs_review``). The
+# order number opens the order's page (catalogue/admin_views.py): what was charged, its
+# refunds, disputes, ledger rows and download log, and the actions (grant here, refund
+# from the dodo app through ORDER_ADMIN_PANELS_HOOK). Orders are made by checkout and
+# changed by Dodo's events and those actions only, so there is no add or delete, and the
+# edit form changes the review fields alone.
 
 
 class OrderPermissionPolicy(SupportTicketPermissionPolicy):
@@ -357,9 +373,18 @@ class OrderPermissionPolicy(SupportTicketPermissionPolicy):
 register_permission_policy(Order, OrderPermissionPolicy(Order))
 
 
+@hooks.register("register_admin_urls")
+def register_order_admin_urls():
+    return [path("orders/<int:pk>/grant/", admin_views.grant_order, name="catalogue_order_grant")]
+
+
+DISPUTED_CHOICES = [("open", _("Dispute open")), ("any", _("Any dispute")), ("lost", _("Dispute lost"))]
+
+
 class OrderFilterSet(WagtailFilterSet):
     status = MultipleChoiceFilter(label=_("Status"), choices=OrderStatus.choices, widget=CheckboxSelectMultiple)
-    needs_review = ChoiceFilter(label=_("Needs review"), choices=[("1", _("Yes")), ("0", _("No"))], method="filter_review")
+    needs_review = ChoiceFilter(label=_("Flagged"), choices=[("1", _("Needs review")), ("0", _("No"))], method="filter_review")
+    disputed = ChoiceFilter(label=_("Disputed"), choices=DISPUTED_CHOICES, method="filter_disputed")
     seller = MultipleUserFilter(label=_("Seller"), queryset=_sellers, widget=CheckboxSelectMultiple)
 
     class Meta:
@@ -369,10 +394,64 @@ class OrderFilterSet(WagtailFilterSet):
     def filter_review(self, queryset, name, value):
         return queryset.filter(needs_review=value == "1")
 
+    def filter_disputed(self, queryset, name, value):
+        disputes = Dispute.objects.filter(order=OuterRef("pk"))
+        if value == "open":
+            disputes = disputes.filter(status__in=OPEN_DISPUTE_STATUSES)
+        elif value == "lost":
+            disputes = disputes.filter(status__in=LOST_DISPUTE_STATUSES)
+        return queryset.filter(Exists(disputes))
+
 
 class OrderIndexView(SnippetIndexView):
     def get_base_queryset(self):
-        return super().get_base_queryset().select_related("product", "customer", "seller")
+        # Every row's product and people, and whether a dispute is open, in the one query.
+        open_dispute = Dispute.objects.filter(order=OuterRef("pk"), status__in=OPEN_DISPUTE_STATUSES)
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("product", "customer", "seller")
+            .annotate(has_open_dispute=Exists(open_dispute))
+        )
+
+
+def _total_paid(order):
+    """What the buyer paid, with its currency code (the price for orders not yet paid)."""
+    if order.paid_total is not None:
+        return f"{format_money(order.paid_total, order.paid_currency)} {order.paid_currency}"
+    price = f"{format_money(order.amount, order.currency)} {order.currency}"
+    if order.paid_at is not None:
+        return price  # paid before charges were recorded: the price is what was paid
+    return _("%(price)s (price, not paid)") % {"price": price}
+
+
+def _order_status(order):
+    if order.is_partly_refunded:
+        return _("Paid, partly refunded")
+    return order.get_status_display()
+
+
+def _order_attention(order):
+    notes = []
+    if order.needs_review:
+        notes.append(str(_("Needs review")))
+    if getattr(order, "has_open_dispute", False):
+        notes.append(str(_("Dispute open")))
+    return ", ".join(notes)
+
+
+class OrderChargePanel(Panel):
+    """What the order charged, read-only, on its edit form; the full record and the
+    actions are on the order's page (its inspect view), linked from here."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "catalogue/admin/order_charge_panel.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            context["order"] = self.instance
+            context["order_url"] = admin_views.order_admin_url(self.instance.pk) if self.instance.pk else ""
+            return context
 
 
 class OrderViewSet(SnippetViewSet):
@@ -383,42 +462,124 @@ class OrderViewSet(SnippetViewSet):
     menu_order = 250
     menu_item_is_registered = True
     index_view_class = OrderIndexView
+    inspect_view_class = admin_views.OrderInspectView
     copy_view_enabled = False
-    inspect_view_enabled = False
+    inspect_view_enabled = True
     list_display = [
-        Column("number", label=_("Order"), accessor=lambda order: f"#{order.pk}", sort_key="pk"),
+        TitleColumn(
+            "number",
+            label=_("Order"),
+            accessor=lambda order: f"#{order.pk}",
+            get_url=lambda order: admin_views.order_admin_url(order.pk),
+            sort_key="pk",
+        ),
         Column("product", label=_("Product"), accessor="product.title"),
         Column("customer", label=_("Customer"), accessor="customer.email"),
-        Column("amount", label=_("Amount"), accessor=lambda o: format_money(o.amount, o.currency), sort_key="amount"),
-        Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
-        Column("needs_review", label=_("Review"), accessor=lambda o: _("Needs review") if o.needs_review else ""),
+        Column("total", label=_("Total paid"), accessor=_total_paid, sort_key="paid_total"),
+        Column("status", label=_("Status"), accessor=_order_status, sort_key="status"),
+        Column("needs_review", label=_("Attention"), accessor=_order_attention, sort_key="needs_review"),
         DateColumn("created_at", label=_("Created"), sort_key="created_at"),
     ]
     list_per_page = 50
-    search_fields = ["customer__email", "product__title", "dodo_payment_id", "dodo_checkout_session_id"]
+    search_fields = ["customer__email", "product__title", "dodo_payment_id", "dodo_checkout_session_id", "discount_code"]
     filterset_class = OrderFilterSet
     ordering = ["-created_at"]
     panels = [
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("customer", read_only=True), FieldPanel("product", read_only=True)]),
-                FieldRowPanel([FieldPanel("amount", read_only=True), FieldPanel("currency", read_only=True)]),
                 FieldRowPanel([FieldPanel("status", read_only=True), FieldPanel("paid_at", read_only=True)]),
                 FieldRowPanel(
                     [FieldPanel("dodo_payment_id", read_only=True), FieldPanel("dodo_checkout_session_id", read_only=True)]
                 ),
-                FieldRowPanel(
-                    [FieldPanel("seller_earnings", read_only=True), FieldPanel("refunded_amount", read_only=True)]
-                ),
             ],
             heading=_("Order"),
         ),
+        OrderChargePanel(heading=_("What was charged")),
         MultiFieldPanel(
             [FieldPanel("needs_review"), FieldPanel("review_note")],
             heading=_("Review"),
-            help_text=_("A payment that did not match this order (amount, currency or product) flags it here."),
+            help_text=_(
+                "A payment that did not match this order (amount, currency or product), or a dispute, flags it here. "
+                "To grant a flagged order or refund one, open the order's page."
+            ),
         ),
     ]
 
 
 register_snippet(OrderViewSet)
+
+
+# DISPUTES
+# A buyer's bank disputing a payment, as Dodo reports it: read-only here (Dodo's events
+# change them), open ones first, each with the evidence we hold (the download log).
+
+
+class DisputePermissionPolicy(ModelPermissionPolicy):
+    """Editors who may act on orders may read disputes; nobody adds, changes or deletes
+    them here (they are Dodo's record, kept in step by its events)."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and admin_views.can_manage_orders(user)
+
+    def users_with_any_permission(self, actions):
+        if "view" not in actions:
+            return get_user_model().objects.none()
+        return policy_registry.get_by_type(Order).users_with_any_permission(["change"])
+
+
+register_permission_policy(Dispute, DisputePermissionPolicy(Dispute))
+
+
+class DisputeFilterSet(WagtailFilterSet):
+    status = MultipleChoiceFilter(label=_("Status"), choices=DisputeStatus.choices, widget=CheckboxSelectMultiple)
+
+    class Meta:
+        model = Dispute
+        fields = []
+
+
+class DisputeIndexView(SnippetIndexView):
+    def get_base_queryset(self):
+        # Open disputes first (they still need evidence), then the newest.
+        open_first = Case(When(status__in=OPEN_DISPUTE_STATUSES, then=Value(0)), default=Value(1))
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("order__customer", "order__product")
+            .annotate(open_rank=open_first)
+        )
+
+
+class DisputeViewSet(SnippetViewSet):
+    model = Dispute
+    icon = "warning"
+    menu_label = _("Disputes")
+    menu_hook = CATALOGUE_SUBMENU_HOOK
+    menu_order = 260
+    menu_item_is_registered = True
+    index_view_class = DisputeIndexView
+    inspect_view_class = admin_views.DisputeInspectView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    list_display = [
+        TitleColumn(
+            "order",
+            label=_("Order"),
+            accessor=lambda dispute: f"#{dispute.order_id}",
+            get_url=lambda dispute: reverse(Dispute.snippet_viewset.get_url_name("inspect"), args=(dispute.pk,)),
+            sort_key="order_id",
+        ),
+        Column("buyer", label=_("Buyer"), accessor="order.customer.email"),
+        Column("product", label=_("Product"), accessor="order.product.title"),
+        Column("amount", label=_("Amount"), accessor=lambda d: format_money(d.amount, d.currency), sort_key="amount"),
+        Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
+        DateColumn("opened_at", label=_("Opened"), sort_key="opened_at"),
+    ]
+    list_per_page = 50
+    search_fields = ["dispute_id", "order__dodo_payment_id", "order__customer__email", "order__product__title"]
+    filterset_class = DisputeFilterSet
+    ordering = ["open_rank", "-opened_at"]
+
+
+register_snippet(DisputeViewSet)

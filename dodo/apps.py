@@ -8,7 +8,7 @@ class DodoConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_save, pre_delete
+        from django.db.models.signals import post_migrate, post_save, pre_delete
         from wagtail.signals import page_published, page_unpublished
 
         from catalogue.models import ProductPage
@@ -34,4 +34,7 @@ class DodoConfig(AppConfig):
         )
         pre_delete.connect(
             signal_handlers.queue_dodo_product_archive, sender=ProductPage, dispatch_uid="dodo_product_archive"
+        )
+        post_migrate.connect(
+            signal_handlers.schedule_reconciliation, sender=self, dispatch_uid="dodo_schedule_reconciliation"
         )

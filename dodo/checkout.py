@@ -6,9 +6,11 @@ leaves a harmless pending order that the next attempt reuses.
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +28,10 @@ logger = logging.getLogger(__name__)
 # A checkout session is reused for this long, so pressing Buy twice opens the same
 # payment page instead of a second one (nothing is charged twice).
 SESSION_REUSE = timedelta(minutes=30)
+# One request at a time asks Dodo for an order's session; the others wait this long for
+# its answer (longer than the client's timeouts, so a slow Dodo still ends in one session).
+SESSION_LEASE = timedelta(seconds=20)
+SESSION_POLL_SECONDS = 0.1
 
 
 class CheckoutUnavailable(Exception):
@@ -67,15 +73,66 @@ def start_checkout(customer, product, referral_code=""):
         raise CheckoutUnavailable(_("Payments are unavailable right now. Nothing was charged; please try again.")) from error
 
     order = orders.open_order(customer, product, referral_code=referral_code)
+    url = _fresh_checkout_url(order)
+    if url:
+        return url
+    if not _claim_session_lease(order):
+        # Another click is asking Dodo for this order's session right now: use its answer.
+        return _wait_for_session(order)
+    try:
+        return _create_session(order, customer, customer_id, product, product_id)
+    finally:
+        Order.objects.filter(pk=order.pk).update(checkout_lease_until=None)
+
+
+def _fresh_checkout_url(order):
     if order.dodo_checkout_url and order.updated_at > timezone.now() - SESSION_REUSE:
         return order.dodo_checkout_url
+    return ""
 
+
+def _claim_session_lease(order):
+    now = timezone.now()
+    return bool(
+        Order.objects.filter(pk=order.pk)
+        .filter(Q(checkout_lease_until__isnull=True) | Q(checkout_lease_until__lt=now))
+        .update(checkout_lease_until=now + SESSION_LEASE)
+    )
+
+
+def _wait_for_session(order):
+    deadline = time.monotonic() + SESSION_LEASE.total_seconds()
+    while time.monotonic() < deadline:
+        time.sleep(SESSION_POLL_SECONDS)
+        order = Order.objects.filter(pk=order.pk).first()
+        url = _fresh_checkout_url(order) if order is not None else ""
+        if url:
+            return url
+        if order is None or order.checkout_lease_until is None:
+            break  # the other request gave up (Dodo failed): let the buyer try again
+    raise CheckoutUnavailable(_("Your payment page is still being prepared. Please press Buy again."))
+
+
+def checkout_feature_flags():
+    """What the hosted checkout lets the buyer do, matching what fulfilment accepts:
+    discount codes (a discounted payment is granted), and paying in their own currency
+    (Adaptive Currency; the settlement in our currency is what earnings use) when
+    ``DODO_ALLOW_CURRENCY_SELECTION`` is on."""
+    return {
+        "allow_discount_code": True,
+        "allow_currency_selection": bool(settings.DODO_ALLOW_CURRENCY_SELECTION),
+    }
+
+
+def _create_session(order, customer, customer_id, product, product_id):
     return_url = f"{settings.SITE_URL}{reverse('dodo:checkout_return')}?order={order.pk}"
     try:
         session = get_client().create_checkout_session(
             product_cart=[{"product_id": product_id, "quantity": 1}],
             customer={"customer_id": customer_id},
             return_url=return_url,
+            cancel_url=f"{settings.SITE_URL}{product.url}",
+            feature_flags=checkout_feature_flags(),
             metadata={"order_id": str(order.pk), "user_id": str(customer.pk)},
         )
     except DodoError as error:

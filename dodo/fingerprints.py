@@ -31,16 +31,19 @@ PRODUCT_FIELDS = frozenset({"title", "summary", "price", "selling_price", "tax_c
 
 
 def product_payload(page):
-    """The product as Dodo should hold it: the effective selling price in minor units.
+    """The product as Dodo should hold it: the effective selling price in minor units of
+    the marketplace currency (by its ISO 4217 exponent), and whether it includes tax.
 
-    The amount Dodo charges must equal the price the page shows to the cent, so the
-    selling price is sent as Dodo's price with no Dodo discount (a whole percentage
-    cannot express every selling price).
+    The amount Dodo charges must equal the price the page shows, so the selling price is
+    sent as Dodo's price with no Dodo discount (a whole percentage cannot express every
+    selling price). ``tax_inclusive`` follows ``PRICES_INCLUDE_TAX``: changing the
+    setting changes every fingerprint, so every product is updated on Dodo.
     """
     return {
         "name": page.title[:NAME_MAX],
         "description": (page.summary or "")[:DESCRIPTION_MAX],
-        "price_cents": page.price_cents,
+        "price_cents": page.price_minor,
         "currency": settings.MARKETPLACE_CURRENCY,
         "tax_category": page.tax_category,
+        "tax_inclusive": bool(settings.PRICES_INCLUDE_TAX),
     }

@@ -1,9 +1,16 @@
-"""Applying what Dodo says about payments and refunds to our orders.
+"""Applying what Dodo says about payments, refunds and disputes to our orders.
 
-Shared by the webhook handlers and the checkout return page's fallback. Decisions come
-from the payment's own ``status`` (Dodo sends the latest state at delivery time, so a
-late ``payment.failed`` may carry ``succeeded``), never from the event name alone. Every
-change happens with the order locked, so concurrent deliveries apply once.
+Shared by the webhook handlers, reconciliation and the checkout return page's fallback.
+Decisions come from the object's own status (Dodo sends the latest state at delivery
+time, so a late ``payment.failed`` may carry ``succeeded``), never from the event name
+alone. Every change happens with the order locked, so concurrent deliveries apply once.
+Nothing here calls Dodo except :func:`refresh_from_dodo`, which the webhook never uses.
+
+What Dodo charged is the truth once a payment succeeded: a discount code, tax (added on
+top, or included) and Adaptive Currency all change the total, and a succeeded payment
+for the right order and product is granted. Only a wrong product, a settlement in
+another currency than the marketplace's, or a total that a discount does not explain
+(below the price) is flagged for the editors instead.
 """
 
 import logging
@@ -13,23 +20,68 @@ from django.db import transaction
 
 from catalogue import orders
 from catalogue.models import Order, OrderStatus
+from catalogue.money import UnknownCurrency, from_minor
 
 from .client import get_client
-from .exceptions import DodoNotFound
-from .models import DodoProduct
+from .models import DodoProduct, WebhookEvent, WebhookEventStatus
 
 logger = logging.getLogger(__name__)
 
+# A payment converted between currencies (Adaptive Currency) comes back to the
+# marketplace currency at the day's rate, so its net can be a little under the price:
+# up to this share is put down to conversion, not flagged.
+CONVERSION_TOLERANCE = Decimal("0.02")
 
-class UnknownPayment(Exception):
-    """A payment or refund that no order of ours knows about (logged, not retried)."""
+
+class UnmatchedPayment(Exception):
+    """A payment (or its refund or dispute) that no order of ours knows about.
+
+    Recorded as "unmatched" for the editors and acknowledged: Dodo's retries would not
+    make it match.
+    """
+
+
+class PaymentNotYetKnown(Exception):
+    """A refund or dispute for a payment we have not recorded yet (events come out of
+    order). The event fails, so Dodo delivers it again; reconciliation also reads it."""
+
+
+def charge_from_payment(payment):
+    """The ``Charge`` (Decimals) of a Dodo ``Payment`` (integer minor units)."""
+    currency = str(payment["currency"]).upper()
+    total = from_minor(payment["total_amount"], currency)
+    tax = from_minor(payment.get("tax") or 0, currency)
+    settlement_currency = str(payment.get("settlement_currency") or currency).upper()
+    if payment.get("settlement_amount") is None:
+        settlement_amount, settlement_tax = total, tax
+    else:
+        settlement_amount = from_minor(payment["settlement_amount"], settlement_currency)
+        if payment.get("settlement_tax") is not None:
+            settlement_tax = from_minor(payment["settlement_tax"], settlement_currency)
+        elif settlement_currency == currency:
+            settlement_tax = tax
+        else:
+            # Tax in the settlement currency, at the payment's own rate.
+            settlement_tax = (tax * settlement_amount / total).quantize(settlement_amount) if total else Decimal("0")
+    discounts = payment.get("discounts") or []
+    code = next((str(item.get("code") or "") for item in discounts if item.get("code")), "")
+    return orders.Charge(
+        total=total,
+        tax=tax,
+        currency=currency,
+        settlement_amount=settlement_amount,
+        settlement_tax=settlement_tax,
+        settlement_currency=settlement_currency,
+        discount_code=code,
+        discount_id=str(payment.get("discount_id") or ""),
+    )
 
 
 def _order_for_payment(payment):
-    """Find our order: by the order id we put in metadata, then the session, then the payment."""
+    """Our order: by the order id we put in metadata, then the session, then the payment."""
     metadata = payment.get("metadata") or {}
-    order_id = metadata.get("order_id")
-    if order_id and str(order_id).isdigit():
+    order_id = str(metadata.get("order_id") or "")
+    if order_id.isdigit():
         order = Order.objects.filter(pk=int(order_id)).first()
         if order is not None:
             return order
@@ -38,73 +90,139 @@ def _order_for_payment(payment):
         order = Order.objects.filter(dodo_checkout_session_id=session_id).first()
         if order is not None:
             return order
-    payment_id = payment.get("payment_id")
-    if payment_id:
-        return Order.objects.filter(dodo_payment_id=payment_id).first()
+    return Order.objects.filter(dodo_payment_id=payment["payment_id"]).first()
+
+
+def _product_problem(order, payment):
+    cart = payment.get("product_cart")
+    if cart is None:
+        return None  # Dodo left the cart out: the order id or session already matched it
+    record = DodoProduct.objects.filter(page_key=order.product_id).first()
+    ours = record.known_ids() if record is not None else set()
+    bought = [item.get("product_id") for item in cart]
+    if len(cart) != 1 or bought[0] not in ours or cart[0].get("quantity", 1) != 1:
+        return f"products {sorted(filter(None, bought))} are not this order's product"
     return None
 
 
-def _mismatches(order, payment):
-    """Ways the payment differs from what the order says was sold; empty when it matches."""
+def _payment_problems(order, payment, charge):
+    """Why a succeeded payment cannot be granted without an editor; empty when it can."""
     problems = []
-    # Dodo reports integer minor units; tax, when Dodo adds it on top, is not ours.
-    total = payment.get("total_amount")
-    tax = payment.get("tax") or 0
-    if not isinstance(total, int) or total - tax != order.amount_cents:
-        problems.append(f"amount {total} (tax {tax}) != order {order.amount_cents}")
-    currency = str(payment.get("currency") or "").upper()
-    if currency != order.currency.upper():
-        problems.append(f"currency {currency or '-'} != order {order.currency}")
-    cart = payment.get("product_cart")
-    if cart is not None:
-        record = DodoProduct.objects.filter(page_key=order.product_id).first()
-        product_ids = {item.get("product_id") for item in cart}
-        if record is None or record.product_id not in product_ids or len(cart) != 1:
-            problems.append(f"products {sorted(filter(None, product_ids))} != order product")
+    product = _product_problem(order, payment)
+    if product:
+        problems.append(product)
+    if charge.settlement_currency != order.currency.upper():
+        problems.append(f"settled in {charge.settlement_currency}, the marketplace sells in {order.currency}")
+        return problems
+    if not charge.discounted:
+        # Tax-inclusive prices contain the tax; otherwise tax comes on top of the price.
+        received = charge.settlement_amount if order.tax_inclusive else charge.net
+        converted = charge.currency != charge.settlement_currency
+        if not converted:
+            # One currency: the buyer's total and the settlement must both explain it.
+            received = min(received, charge.total if order.tax_inclusive else charge.total - charge.tax)
+        floor = order.amount * (1 - CONVERSION_TOLERANCE) if converted else order.amount
+        if received < floor:
+            problems.append(
+                f"received {received} {charge.settlement_currency} for a price of {order.amount} {order.currency} "
+                "with no discount code"
+            )
     return problems
 
 
 def apply_payment(payment):
-    """Apply a Dodo ``Payment`` to its order; answers what happened (for the event log)."""
+    """Apply a checked Dodo ``Payment`` to its order; answers what happened (for the log).
+
+    Raises :class:`UnmatchedPayment` when no order of ours is its order.
+    """
+    payment_id = payment["payment_id"]
     order = _order_for_payment(payment)
-    payment_id = payment.get("payment_id") or ""
     if order is None:
-        raise UnknownPayment(f"payment {payment_id}: no matching order")
+        raise UnmatchedPayment(f"payment {payment_id}: no order of ours")
     status = payment.get("status")
     with transaction.atomic():
         order = orders.locked_order(order.pk)
         if status == "succeeded":
-            problems = _mismatches(order, payment)
-            if problems:
-                orders.flag_for_review(order, f"Payment {payment_id} does not match: " + "; ".join(problems))
+            try:
+                charge = charge_from_payment(payment)
+            except UnknownCurrency as error:
+                orders.flag_for_review(order, f"Payment {payment_id}: {error}")
                 return "flagged"
-            return "paid" if orders.mark_paid(order, payment_id) else "unchanged"
+            problems = _payment_problems(order, payment, charge)
+            if problems:
+                if order.status == OrderStatus.PENDING:
+                    # Keep what was charged, so an editor who grants it grants the truth.
+                    orders.record_charge(order, charge)
+                    order.dodo_payment_id = order.dodo_payment_id or payment_id
+                    order.save()
+                orders.flag_for_review(order, f"Payment {payment_id} needs a look: " + "; ".join(problems))
+                return "flagged"
+            return "paid" if orders.mark_paid(order, payment_id, charge) else "unchanged"
         if status in (OrderStatus.FAILED, OrderStatus.CANCELLED):
             return status if orders.mark_unsuccessful(order, status, payment_id) else "unchanged"
     # processing, requires_customer_action, ...: nothing to do until it settles.
     return f"waiting ({status})"
 
 
+def _order_for_payment_id(payment_id, what):
+    """The order a refund or dispute is about, found by the payment it names."""
+    order = Order.objects.filter(dodo_payment_id=payment_id).first()
+    if order is not None:
+        return order
+    unmatched = WebhookEvent.objects.filter(payment_id=payment_id, status=WebhookEventStatus.UNMATCHED)
+    if unmatched.exists():
+        raise UnmatchedPayment(f"{what}: payment {payment_id} matches no order of ours")
+    raise PaymentNotYetKnown(f"{what}: payment {payment_id} is not recorded yet; waiting for it")
+
+
 def apply_refund(refund):
-    """Apply a Dodo ``Refund`` (status succeeded) to its order: revoke the downloads."""
+    """Apply a checked Dodo ``Refund`` to its order (only a succeeded one changes anything)."""
     if refund.get("status") != "succeeded":
         return f"ignored ({refund.get('status')})"
-    payment_id = refund.get("payment_id") or ""
-    order = Order.objects.filter(dodo_payment_id=payment_id).first() if payment_id else None
-    if order is None and payment_id:
-        # The refund arrived before the payment's success event: ask Dodo which order
-        # the payment was for (outside any database transaction).
-        try:
-            order = _order_for_payment(get_client().get_payment(payment_id))
-        except DodoNotFound:
-            order = None
-    if order is None:
-        raise UnknownPayment(f"refund {refund.get('refund_id')}: no order for payment {payment_id}")
-    amount = refund.get("amount")
-    refunded = None if (amount is None or not refund.get("is_partial")) else Decimal(amount) / 100
+    refund_id = refund["refund_id"]
+    order = _order_for_payment_id(refund["payment_id"], f"refund {refund_id}")
     with transaction.atomic():
         order = orders.locked_order(order.pk)
-        return "refunded" if orders.mark_refunded(order, refunded, payment_id) else "unchanged"
+        currency = str(refund.get("currency") or order.paid_currency or order.currency).upper()
+        amount = refund.get("amount")
+        if amount is None:
+            # Dodo left the amount out: the refund is of whatever was left.
+            value = order.refundable_total if order.refundable_total is not None else order.amount
+        else:
+            value = from_minor(amount, currency)
+        recorded = orders.record_refund(
+            order,
+            refund_id=refund_id,
+            amount=value,
+            currency=currency,
+            is_partial=bool(refund.get("is_partial")),
+            reason=refund.get("reason") or "",
+        )
+        if recorded is None:
+            return "unchanged"
+        return "partly refunded" if recorded.is_partial else "refunded"
+
+
+def apply_dispute(dispute):
+    """Apply a checked Dodo ``Dispute`` (its latest status) to its order."""
+    dispute_id = dispute["dispute_id"]
+    order = _order_for_payment_id(dispute["payment_id"], f"dispute {dispute_id}")
+    currency = str(dispute["currency"]).upper()
+    try:
+        amount = from_minor(int(dispute["amount"]), currency)
+    except UnknownCurrency:
+        amount = Decimal(int(dispute["amount"]))
+    with transaction.atomic():
+        order = orders.locked_order(order.pk)
+        return orders.record_dispute(
+            order,
+            dispute_id=dispute_id,
+            status=dispute["dispute_status"],
+            amount=amount,
+            currency=currency,
+            stage=dispute.get("dispute_stage") or "",
+            remarks=dispute.get("remarks") or "",
+        )
 
 
 def refresh_from_dodo(order):
@@ -112,6 +230,8 @@ def refresh_from_dodo(order):
 
     Raises ``DodoError`` when Dodo cannot be asked; the page then keeps saying "processing".
     """
+    from .payloads import check_payment
+
     if order.status != OrderStatus.PENDING or not order.dodo_checkout_session_id:
         return None
     client = get_client()
@@ -119,4 +239,4 @@ def refresh_from_dodo(order):
     payment_id = session.get("payment_id")
     if not payment_id or session.get("payment_status") not in ("succeeded", "failed", "cancelled"):
         return None
-    return apply_payment(client.get_payment(payment_id))
+    return apply_payment(check_payment(client.get_payment(payment_id)))

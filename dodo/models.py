@@ -6,6 +6,7 @@ nothing of Dodo, a sync never writes to (or creates revisions of) the objects pe
 edit, and the record of a deleted product survives long enough to archive it on Dodo.
 """
 
+import random
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,19 +30,43 @@ class SyncStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SYNCED = "synced", _("Synced")
     FAILED = "failed", _("Failed")
+    # Dodo refused what we sent (400/422): sending it again gives the same answer, so
+    # nothing is retried until the object changes.
+    REJECTED = "rejected", _("Rejected by Dodo")
+
+
+def current_environment():
+    """The Dodo environment (``test_mode`` or ``live_mode``) this deployment talks to."""
+    return settings.DODO_PAYMENTS_ENVIRONMENT
 
 
 def retry_delay(attempts):
-    """Seconds to wait before the next try after ``attempts`` failures."""
-    return min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS)
+    """Seconds to wait before the next try after ``attempts`` failures: 30 s doubling to
+    1 h, less up to 20 % jitter so that records that failed together do not retry in
+    lockstep."""
+    delay = min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS)
+    return delay * (1 - 0.2 * random.random())  # noqa: S311 - jitter, not cryptography
 
 
 class SyncRecordQuerySet(models.QuerySet):
+    def in_other_environment(self):
+        """Records whose Dodo id belongs to another environment than the current one."""
+        return self.exclude(environment=current_environment())
+
     def needing_sync(self):
-        return self.exclude(sync_status=SyncStatus.SYNCED)
+        """Not synced, or synced in another environment (its ids are useless here).
+
+        Rejected records wait for a change of the object (the receivers queue those).
+        """
+        return self.filter(
+            ~Q(sync_status__in=[SyncStatus.SYNCED, SyncStatus.REJECTED]) | ~Q(environment=current_environment())
+        )
 
     def failed(self):
         return self.filter(sync_status=SyncStatus.FAILED)
+
+    def rejected(self):
+        return self.filter(sync_status=SyncStatus.REJECTED)
 
     def due(self, now=None):
         """Records whose retry time has come (or that never failed)."""
@@ -64,7 +89,17 @@ class SyncRecord(models.Model):
     sent_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     # A create was sent at least once: before creating again, look for the first one.
     create_attempted = models.BooleanField(default=False, editable=False)
+    # The Dodo environment the id and state above belong to. Dodo's test_mode and
+    # live_mode hold separate objects: after a switch the record syncs again, and the
+    # ids it had elsewhere wait in ``ids_by_environment`` for a switch back.
+    environment = models.CharField(_("Dodo environment"), max_length=10, blank=True, db_index=True)
+    ids_by_environment = models.JSONField(default=dict, blank=True, editable=False)
+    # What was sent when Dodo rejected it: the same values are not sent again.
+    rejected_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    #: The name of the Dodo id field on the concrete model.
+    id_field = ""
 
     objects = SyncRecordQuerySet.as_manager()
 
@@ -109,17 +144,67 @@ class SyncRecord(models.Model):
         for name, value in fields.items():
             setattr(self, name, value)
 
-    def record_failure(self, error, **fields):
+    def record_failure(self, error, *, not_before=None, **fields):
+        """A failed attempt: retried with backoff, never before ``not_before`` (seconds)."""
         attempts = self.sync_attempts + 1
+        delay = max(retry_delay(attempts), not_before or 0)
         fields.update(
             sync_status=SyncStatus.FAILED,
             sync_attempts=attempts,
             sync_error=str(error)[:2000],
-            next_attempt_at=timezone.now() + timedelta(seconds=retry_delay(attempts)),
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
         )
-        type(self).objects.filter(pk=self.pk).update(**fields)
-        for name, value in fields.items():
-            setattr(self, name, value)
+        self.save_fields(**fields)
+
+    def record_rejection(self, error, wanted_fingerprint):
+        """Dodo refused these values: keep its message, retry only once they change."""
+        self.save_fields(
+            sync_status=SyncStatus.REJECTED,
+            sync_attempts=self.sync_attempts + 1,
+            sync_error=str(error)[:2000],
+            next_attempt_at=None,
+            rejected_fingerprint=wanted_fingerprint,
+        )
+
+    def use_environment(self, environment):
+        """Point the record at ``environment``'s Dodo object, keeping the other one's id.
+
+        Answers True when it switched: the id becomes the one this record had in that
+        environment before (or none, so a create follows), and the fingerprint is
+        cleared, so the current values are sent there instead of trusting the other
+        environment's copy.
+        """
+        if self.environment == environment:
+            return False
+        ids = dict(self.ids_by_environment or {})
+        current_id = getattr(self, self.id_field)
+        if self.environment and current_id:
+            ids[self.environment] = current_id
+        new_id = ids.pop(environment, None)
+        fields = {
+            self.id_field: None,
+            "environment": environment,
+            "ids_by_environment": ids,
+            "sent_fingerprint": "",
+            "rejected_fingerprint": "",
+            "create_attempted": False,
+            "sync_status": SyncStatus.PENDING,
+            "sync_attempts": 0,
+            "next_attempt_at": None,
+        }
+        # Ids are unique: free the old one before another record could ever want it.
+        self.save_fields(**fields)
+        if new_id:
+            self.save_fields(**{self.id_field: new_id})
+        return True
+
+    def known_ids(self):
+        """Every Dodo id this record has held, in any environment."""
+        ids = set((self.ids_by_environment or {}).values())
+        current_id = getattr(self, self.id_field)
+        if current_id:
+            ids.add(current_id)
+        return ids
 
     def save_fields(self, **fields):
         """Persist a few fields at once without touching the rest of the row."""
@@ -135,6 +220,8 @@ class DodoCustomer(SyncRecord):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dodo_customer", verbose_name=_("user")
     )
     customer_id = models.CharField(_("Dodo customer id"), max_length=64, unique=True, null=True, blank=True)
+
+    id_field = "customer_id"
 
     class Meta:
         verbose_name = _("Dodo customer")
@@ -165,6 +252,8 @@ class DodoProduct(SyncRecord):
     product_id = models.CharField(_("Dodo product id"), max_length=64, unique=True, null=True, blank=True)
     archived = models.BooleanField(_("archived on Dodo"), default=False)
 
+    id_field = "product_id"
+
     class Meta:
         verbose_name = _("Dodo product")
         verbose_name_plural = _("Dodo products")
@@ -178,6 +267,16 @@ class WebhookEventStatus(models.TextChoices):
     PROCESSED = "processed", _("Processed")
     IGNORED = "ignored", _("Ignored (no handler)")
     FAILED = "failed", _("Failed")
+    # Signed by Dodo but not usable (malformed data, another business): kept with the
+    # reason, answered 400.
+    REJECTED = "rejected", _("Rejected")
+    # A payment (or its refund or dispute) that no order of ours knows: kept for the
+    # editors, acknowledged to Dodo.
+    UNMATCHED = "unmatched", _("Unmatched")
+
+
+# Outcomes that are final: a repeated delivery is acknowledged without processing.
+SETTLED_EVENT_STATUSES = (WebhookEventStatus.PROCESSED, WebhookEventStatus.IGNORED, WebhookEventStatus.UNMATCHED)
 
 
 class WebhookEvent(models.Model):
@@ -201,6 +300,12 @@ class WebhookEvent(models.Model):
     error = models.TextField(_("last error"), blank=True)
     # Held by the delivery that is processing the event right now.
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # The Dodo object the event is about, for lookups (payment id, and refund or dispute id).
+    payment_id = models.CharField(_("Dodo payment"), max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(_("Dodo object"), max_length=64, blank=True)
+    # "webhook" for deliveries; "reconciliation" for what reconciliation found that the
+    # webhooks missed (stored as events so both take the same path).
+    source = models.CharField(_("source"), max_length=16, default="webhook")
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
 
@@ -211,3 +316,70 @@ class WebhookEvent(models.Model):
 
     def __str__(self):
         return f"{self.event_type} {self.webhook_id} ({self.status})"
+
+
+class ApiHealth(models.Model):
+    """Whether our API key works, per Dodo environment: set by a 401/403, cleared by the
+    next call that succeeds. The Dodo sync report shows it to editors, and while it is
+    set, retries wait an hour instead of hammering Dodo with a key it refuses."""
+
+    environment = models.CharField(max_length=10, unique=True)
+    auth_failed_at = models.DateTimeField(null=True, blank=True)
+    auth_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Dodo API health")
+        verbose_name_plural = _("Dodo API health")
+
+    def __str__(self):
+        return f"{self.environment}: {'key refused' if self.auth_failed_at else 'ok'}"
+
+    # Retries wait this long while Dodo refuses our key: only a person can fix it.
+    AUTH_RETRY_SECONDS = 3600
+
+    @classmethod
+    def current(cls):
+        """This environment's row, or None when no key was ever refused."""
+        return cls.objects.filter(environment=current_environment()).first()
+
+    @classmethod
+    def auth_failing(cls):
+        return cls.objects.filter(environment=current_environment(), auth_failed_at__isnull=False).exists()
+
+    @classmethod
+    def record_auth_failure(cls, error):
+        row, _ = cls.objects.get_or_create(environment=current_environment())
+        cls.objects.filter(pk=row.pk, auth_failed_at__isnull=True).update(auth_failed_at=timezone.now())
+        cls.objects.filter(pk=row.pk).update(auth_error=str(error)[:2000])
+
+    @classmethod
+    def record_success(cls):
+        """A call succeeded: the key works (one cheap UPDATE that usually matches nothing)."""
+        cls.objects.filter(environment=current_environment(), auth_failed_at__isnull=False).update(
+            auth_failed_at=None, auth_error=""
+        )
+
+
+class ReconcileCheckpoint(models.Model):
+    """How far reconciliation has read Dodo's payments and refunds, per environment.
+
+    Each run reads what Dodo created since a little before ``checked_until`` (payments
+    still processing at the last run are read again), applies what our webhooks missed,
+    then moves ``checked_until`` to the time the run started. ``next_run_at`` is when the
+    worker's recurring task is next due, so that only one chain of runs is scheduled.
+    """
+
+    environment = models.CharField(max_length=10, unique=True)
+    checked_until = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.TextField(blank=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("Dodo reconciliation checkpoint")
+        verbose_name_plural = _("Dodo reconciliation checkpoints")
+
+    def __str__(self):
+        return f"{self.environment}: checked until {self.checked_until or 'never'}"

@@ -7,7 +7,7 @@ enqueue a task after the commit. They never call Dodo themselves.
 
 from . import sync, tasks
 from .fingerprints import PRODUCT_FIELDS
-from .models import DodoCustomer, DodoProduct
+from .models import DodoCustomer, DodoProduct, current_environment
 
 
 def queue_dodo_customer_sync(sender, instance, created, raw=False, **kwargs):
@@ -15,7 +15,7 @@ def queue_dodo_customer_sync(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
     if created:
-        DodoCustomer.objects.get_or_create(user=instance)
+        DodoCustomer.objects.get_or_create(user=instance, defaults={"environment": current_environment()})
         tasks.enqueue_on_commit(tasks.sync_customer, instance.pk)
         return
     update_fields = kwargs.get("update_fields")
@@ -70,3 +70,15 @@ def queue_dodo_product_archive(sender, instance, **kwargs):
         return
     if DodoProduct.objects.filter(page_key=instance.pk).exclude(product_id=None).exists():
         tasks.enqueue_on_commit(tasks.sync_product, instance.pk)
+
+
+def schedule_reconciliation(sender, using="default", **kwargs):
+    """After ``migrate`` (every deploy runs it), make sure the worker's recurring
+    reconciliation with Dodo is scheduled: production needs no cron for it."""
+    from django.db import DatabaseError
+
+    try:
+        tasks.ensure_reconciliation_scheduled()
+    except DatabaseError:
+        # The task tables of a fresh database may not exist yet for this alias.
+        pass

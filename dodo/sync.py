@@ -14,9 +14,9 @@ import logging
 from django.contrib.auth import get_user_model
 
 from .client import get_client
-from .exceptions import DodoError, DodoUnavailable
+from .exceptions import DodoAuthFailed, DodoError, DodoNotFound, DodoRejected, DodoUnavailable
 from .fingerprints import customer_payload, fingerprint, product_payload
-from .models import DodoCustomer, DodoProduct, SyncStatus
+from .models import ApiHealth, DodoCustomer, DodoProduct, SyncStatus, current_environment
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,39 @@ class Outcome(enum.Enum):
     FAILED = "failed"  # a Dodo call failed; recorded for a retry
     BUSY = "busy"  # another worker holds the record right now
     GONE = "gone"  # the object no longer exists and nothing is left to do
+    REJECTED = "rejected"  # Dodo refused these values; nothing is sent until they change
+
+
+def record_error(record, error, wanted, label):
+    """Record a failed sync by the kind of error, so that each is retried as it deserves.
+
+    - 400/422 (``DodoRejected``): the same request gets the same answer: kept with
+      Dodo's message, not retried until the object changes.
+    - 401/403 (``DodoAuthFailed``): our key; an error for the operator, an alert on the
+      editors' Dodo sync report, and retries slowed to hourly until a call succeeds.
+    - 429 (``DodoRateLimited``): the next attempt no earlier than Dodo's ``Retry-After``.
+    - 5xx, timeouts, network errors: exponential backoff with jitter.
+    """
+    if isinstance(error, DodoAuthFailed):
+        logger.error("%s: Dodo refused our API key (%s); retrying hourly until it works", label, error)
+        ApiHealth.record_auth_failure(error)
+        record.record_failure(error, not_before=ApiHealth.AUTH_RETRY_SECONDS)
+        return Outcome.FAILED
+    if isinstance(error, DodoRejected) and not isinstance(error, DodoNotFound):
+        logger.warning("%s: Dodo rejected the values: %s", label, error)
+        record.record_rejection(error, wanted)
+        return Outcome.REJECTED
+    logger.warning("%s: Dodo sync failed (attempt %s): %s", label, record.sync_attempts + 1, error)
+    not_before = getattr(error, "retry_after", None)
+    if ApiHealth.auth_failing():
+        not_before = max(not_before or 0, ApiHealth.AUTH_RETRY_SECONDS)
+    record.record_failure(error, not_before=not_before)
+    return Outcome.FAILED
+
+
+def _rejected_again(record, wanted):
+    """True when these exact values were rejected before: sending them again is pointless."""
+    return record.sync_status == SyncStatus.REJECTED and record.rejected_fingerprint == wanted
 
 
 # CUSTOMERS
@@ -39,10 +72,14 @@ def sync_customer(user_id):
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
         return Outcome.GONE
-    record, _ = DodoCustomer.objects.get_or_create(user=user)
+    record, _ = DodoCustomer.objects.get_or_create(user=user, defaults={"environment": current_environment()})
     if not record.acquire_lease():
         return Outcome.BUSY
+    wanted = fingerprint(customer_payload(user))
     try:
+        record.use_environment(current_environment())
+        if _rejected_again(record, wanted):
+            return Outcome.REJECTED
         client = get_client()
         for _ in range(MAX_ROUNDS):
             payload = customer_payload(user)
@@ -56,13 +93,12 @@ def sync_customer(user_id):
                 record.save_fields(sent_fingerprint=wanted)
             # The user may have changed while we talked to Dodo; go round once more if so.
             user.refresh_from_db(fields=["email", "first_name", "last_name"])
-        record.record_success()
+        record.record_success(rejected_fingerprint="")
+        ApiHealth.record_success()
         logger.info("User #%s: Dodo customer %s in sync", user.pk, record.customer_id)
         return Outcome.SYNCED
     except DodoError as error:
-        logger.warning("User #%s: Dodo customer sync failed (attempt %s): %s", user.pk, record.sync_attempts + 1, error)
-        record.record_failure(error)
-        return Outcome.FAILED
+        return record_error(record, error, wanted, f"User #{user.pk}")
     finally:
         record.release_lease()
 
@@ -87,7 +123,7 @@ def ensure_customer_id(user):
     Raises ``DodoError`` when Dodo cannot be reached (checkout explains that to the buyer).
     """
     record = DodoCustomer.objects.filter(user=user).first()
-    if record is None or not record.customer_id:
+    if record is None or not record.customer_id or record.environment != current_environment():
         outcome = sync_customer(user.pk)
         record = DodoCustomer.objects.get(user=user)
         if not record.customer_id:
@@ -107,6 +143,8 @@ def customer_needs_sync(user):
     record = DodoCustomer.objects.filter(user=user).first()
     if record is None or not record.customer_id or record.sync_status != SyncStatus.SYNCED:
         return True
+    if record.environment != current_environment():
+        return True
     return fingerprint(customer_payload(user)) != record.sent_fingerprint
 
 
@@ -115,7 +153,9 @@ def customer_needs_sync(user):
 
 def product_record_for(page):
     """The sync record of a product page, created (pending) on first use."""
-    record, _ = DodoProduct.objects.get_or_create(page_key=page.pk, defaults={"page": page, "title": page.title})
+    record, _ = DodoProduct.objects.get_or_create(
+        page_key=page.pk, defaults={"page": page, "title": page.title, "environment": current_environment()}
+    )
     return record
 
 
@@ -123,6 +163,8 @@ def product_needs_sync(page, record=None):
     """True when Dodo's copy of the page is missing, out of date, or in the wrong archive state."""
     record = record or DodoProduct.objects.filter(page_key=page.pk).first()
     if record is None or not record.product_id or record.sync_status != SyncStatus.SYNCED:
+        return True
+    if record.environment != current_environment():
         return True
     if fingerprint(product_payload(page)) != record.sent_fingerprint:
         return True
@@ -146,21 +188,24 @@ def sync_product(page_key):
         record = product_record_for(page)
     if not record.acquire_lease():
         return Outcome.BUSY
+    page = ProductPage.objects.filter(pk=page_key).first()
+    wanted = fingerprint(product_payload(page)) if page is not None else ""
     try:
+        record.use_environment(current_environment())
+        if page is not None and _rejected_again(record, wanted):
+            return Outcome.REJECTED
         client = get_client()
         for _ in range(MAX_ROUNDS * 2):
             page = ProductPage.objects.filter(pk=page_key).first()
+            wanted = fingerprint(product_payload(page)) if page is not None else ""
             if not _product_step(client, record, page):
                 break
-        record.record_success(**({"title": page.title} if page is not None else {}))
+        record.record_success(rejected_fingerprint="", **({"title": page.title} if page is not None else {}))
+        ApiHealth.record_success()
         logger.info("Product page #%s: Dodo product %s in sync", page_key, record.product_id)
         return Outcome.SYNCED
     except DodoError as error:
-        logger.warning(
-            "Product page #%s: Dodo product sync failed (attempt %s): %s", page_key, record.sync_attempts + 1, error
-        )
-        record.record_failure(error)
-        return Outcome.FAILED
+        return record_error(record, error, wanted, f"Product page #{page_key}")
     finally:
         record.release_lease()
 
@@ -170,8 +215,7 @@ def _product_step(client, record, page):
     if page is None:
         # Deleted: archive what Dodo has, so it can no longer be bought.
         if record.product_id and not record.archived:
-            client.archive_product(record.product_id)
-            record.save_fields(archived=True)
+            _archive(client, record)
             return True
         return False
     payload = product_payload(page)
@@ -187,6 +231,7 @@ def _product_step(client, record, page):
             price_cents=payload["price_cents"],
             currency=payload["currency"],
             tax_category=payload["tax_category"],
+            tax_inclusive=payload["tax_inclusive"],
             metadata=_product_metadata(page),
         )
         record.save_fields(sent_fingerprint=wanted, title=page.title)
@@ -196,14 +241,38 @@ def _product_step(client, record, page):
         record.save_fields(archived=False)
         return True
     if not page.live and not record.archived:
-        client.archive_product(record.product_id)
-        record.save_fields(archived=True)
+        _archive(client, record)
         return True
     return False
 
 
+def archive_orphan(client, product_id, record):
+    """Archive a second Dodo product made for ``record``'s page (a lost create's twin)."""
+    try:
+        client.archive_product(product_id)
+    except DodoNotFound:
+        pass
+    logger.warning(
+        "Product page #%s: archived orphan Dodo product %s (its product is %s)", record.page_key, product_id, record.product_id
+    )
+
+
+def _archive(client, record):
+    """Archive on Dodo; a 404 or 410 means Dodo no longer sells it, which is the goal."""
+    try:
+        client.archive_product(record.product_id)
+    except DodoNotFound as error:
+        logger.info("Dodo product %s: already gone on archive (%s)", record.product_id, error.status_code)
+    record.save_fields(archived=True)
+
+
+# Marks the products this marketplace made on Dodo, so reconciliation can tell our
+# orphans (created twice for one page) from products someone made by hand.
+METADATA_SOURCE = "brightshelf"
+
+
 def _product_metadata(page):
-    return {"page_id": str(page.pk), "seller_id": str(page.seller_id)}
+    return {"page_id": str(page.pk), "seller_id": str(page.seller_id), "source": METADATA_SOURCE}
 
 
 def _create_product(client, record, page, payload):

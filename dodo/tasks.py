@@ -9,12 +9,15 @@ its backoff time; everywhere, ``manage.py dodo_sync`` retries what is still fail
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
 from . import sync
-from .models import LEASE, DodoCustomer, DodoProduct
+from .exceptions import DodoError
+from .models import LEASE, DodoCustomer, DodoProduct, ReconcileCheckpoint, current_environment
 
 logger = logging.getLogger(__name__)
 
@@ -77,3 +80,60 @@ def sync_product(page_key):
     elif outcome is sync.Outcome.BUSY:
         _schedule_retry(sync_product, timezone.now() + LEASE + timedelta(seconds=5), page_key)
     return outcome.value
+
+
+# RECONCILIATION: a recurring task of the worker (no cron). Each run schedules the next
+# one; ``ReconcileCheckpoint.next_run_at`` keeps it to one chain however many workers
+# or callers of ``ensure_reconciliation_scheduled`` there are.
+
+# A chain whose next run is this late has died with its worker: a new one may start.
+STALE_CHAIN = timedelta(minutes=30)
+
+
+def _interval():
+    return timedelta(seconds=max(int(settings.DODO_RECONCILE_INTERVAL), 60))
+
+
+def ensure_reconciliation_scheduled():
+    """Start the recurring reconciliation unless a live chain exists; True if it started.
+
+    Only where the task backend can run tasks later (the database backend in
+    production); with the immediate backend there is no worker to keep a chain alive,
+    and ``manage.py dodo_sync`` reconciles on demand instead.
+    """
+    if not reconcile_with_dodo.get_backend().supports_defer:
+        return False
+    now = timezone.now()
+    checkpoint, _ = ReconcileCheckpoint.objects.get_or_create(environment=current_environment())
+    run_at = now + timedelta(seconds=5)
+    claimed = (
+        ReconcileCheckpoint.objects.filter(pk=checkpoint.pk)
+        .filter(Q(next_run_at__isnull=True) | Q(next_run_at__lt=now - STALE_CHAIN))
+        .update(next_run_at=run_at)
+    )
+    if claimed:
+        reconcile_with_dodo.using(run_after=run_at).enqueue()
+    return bool(claimed)
+
+
+@task(backend="db")
+def reconcile_with_dodo():
+    """Apply what Dodo has that our webhooks missed, retry due syncs, then schedule the
+    next run ``DODO_RECONCILE_INTERVAL`` seconds later."""
+    from . import reconcile
+
+    try:
+        results = {
+            "payments": reconcile.reconcile_payments(),
+            "syncs": reconcile.reconcile_all(due_only=True),
+        }
+    except DodoError as error:
+        # Dodo is unreachable or refuses us: the next run tries again.
+        logger.warning("Dodo reconciliation failed: %s", error)
+        results = {"error": str(error)}
+    finally:
+        if reconcile_with_dodo.get_backend().supports_defer:
+            run_at = timezone.now() + _interval()
+            ReconcileCheckpoint.objects.filter(environment=current_environment()).update(next_run_at=run_at)
+            reconcile_with_dodo.using(run_after=run_at).enqueue()
+    return {kind: dict(counts) if hasattr(counts, "items") else counts for kind, counts in results.items()}

@@ -18,6 +18,7 @@ from catalogue.orders import PurchaseRefused
 from . import fulfilment, webhooks
 from .checkout import CheckoutUnavailable, start_checkout
 from .exceptions import DodoError
+from .payloads import MalformedPayload
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class CheckoutReturnView(IsCustomerMixin, TemplateView):
         if order.status == OrderStatus.PENDING:
             try:
                 fulfilment.refresh_from_dodo(order)
-            except (DodoError, fulfilment.UnknownPayment) as error:
+            except (DodoError, fulfilment.UnmatchedPayment, MalformedPayload) as error:
                 logger.info("Order #%s: return page could not ask Dodo: %s", order.pk, error)
             order.refresh_from_db()
         context["order"] = order

@@ -1,4 +1,5 @@
-"""Wagtail admin wiring for Dodo: save messages, the sync report and its menu item."""
+"""Wagtail admin wiring for Dodo: save messages, the sync and events reports with their
+menu items, and the "Refund" box on an order's admin page."""
 
 from django.contrib import messages
 from django.urls import path, reverse
@@ -6,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from catalogue.admin_views import ORDER_ADMIN_PANELS_HOOK
 from catalogue.models import ProductPage
 
 from . import admin_views
@@ -17,6 +19,8 @@ def register_dodo_admin_urls():
     return [
         path("reports/dodo-sync/", admin_views.SyncReportView.as_view(), name="dodo_sync_report"),
         path("reports/dodo-sync/retry/", admin_views.retry_sync, name="dodo_sync_retry"),
+        path("reports/dodo-events/", admin_views.EventsReportView.as_view(), name="dodo_events_report"),
+        path("orders/<int:pk>/refund/", admin_views.refund_order, name="dodo_order_refund"),
     ]
 
 
@@ -30,6 +34,18 @@ def register_dodo_sync_report_menu_item():
     return SyncReportMenuItem(
         _("Dodo sync"), reverse("dodo_sync_report"), name="dodo-sync", icon_name="warning", order=650
     )
+
+
+@hooks.register("register_reports_menu_item")
+def register_dodo_events_report_menu_item():
+    return SyncReportMenuItem(
+        _("Dodo payments to check"), reverse("dodo_events_report"), name="dodo-events", icon_name="warning", order=651
+    )
+
+
+# The order's admin page belongs to the catalogue, which knows nothing of Dodo: the
+# refund box joins it through the catalogue's hook.
+hooks.register(ORDER_ADMIN_PANELS_HOOK, admin_views.refund_panel)
 
 
 def _tell_editor_about_sync(request, page):

@@ -1,9 +1,10 @@
 """Webhook handlers, one per event type, in a registry keyed by Dodo's event ``type``.
 
-A handler receives the event's ``data`` (a Payment, Refund, ...) and answers a short
-description of what it did. It raises to make the delivery fail (answered with a 5xx,
-so Dodo retries, and recorded on the event). Types without a handler are stored and
-ignored.
+A handler receives the event's ``data`` (a Payment, Refund, Dispute), already checked by
+``dodo.payloads``, and answers a short description of what it did. It raises to make the
+delivery fail (answered with a 5xx, so Dodo retries, and recorded on the event), or
+``fulfilment.UnmatchedPayment`` for a payment no order of ours knows (recorded as
+unmatched and acknowledged). Types without a handler are stored and ignored.
 """
 
 from . import fulfilment
@@ -28,6 +29,20 @@ def handle_payment(data):
     return fulfilment.apply_payment(data)
 
 
-@handles("refund.succeeded")
+@handles("refund.succeeded", "refund.failed")
 def handle_refund(data):
     return fulfilment.apply_refund(data)
+
+
+@handles(
+    "dispute.opened",
+    "dispute.challenged",
+    "dispute.accepted",
+    "dispute.lost",
+    "dispute.won",
+    "dispute.cancelled",
+    "dispute.expired",
+)
+def handle_dispute(data):
+    # The dispute's own status decides, whatever the event was called.
+    return fulfilment.apply_dispute(data)

@@ -2,9 +2,12 @@
 by its ``webhook-id``, then process it through the handler registry.
 
 Verification follows the Standard Webhooks spec with its reference library. Malformed or
-missing headers answer 400 and a wrong or stale signature 401, never 500. A stored event
-that was processed (or ignored) answers 200 on every repeat; a failed one is processed
-again when Dodo retries it, and ``manage.py dodo_replay_webhooks`` replays it on demand.
+missing headers answer 400 and a wrong or stale signature 401, never 500. A signed event
+whose data is malformed, or that belongs to another business, is kept with the reason
+and answered 400. A stored event that was processed, ignored or recorded as unmatched
+answers 200 on every repeat; a failed one is processed again when Dodo retries it, and
+``manage.py dodo_replay_webhooks`` replays it on demand. Nothing here calls Dodo, so the
+answer never waits on Dodo.
 """
 
 import json
@@ -19,7 +22,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook, WebhookVerificationError
 
-from .models import WebhookEvent, WebhookEventStatus
+from . import fulfilment
+from .models import SETTLED_EVENT_STATUSES, WebhookEvent, WebhookEventStatus
+from .payloads import MalformedPayload, check_event
 from .webhook_handlers import HANDLERS
 
 logger = logging.getLogger(__name__)
@@ -84,64 +89,119 @@ def verify(body, headers):
     return Delivery(webhook_id=webhook_id, event_type=payload["type"][:64], payload=payload, headers=kept)
 
 
-def store(delivery, body):
+def _subject(payload):
+    """The payment id and the event's own object id (refund, dispute), for lookups."""
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        return "", ""
+    payment_id = data.get("payment_id") if isinstance(data.get("payment_id"), str) else ""
+    object_id = ""
+    for name in ("refund_id", "dispute_id", "payment_id"):
+        if isinstance(data.get(name), str):
+            object_id = data[name]
+            break
+    return payment_id[:64], object_id[:64]
+
+
+def store(delivery, body, *, source="webhook"):
     """Save the event once; answers ``(event, created)``. Concurrent duplicates get the row."""
+    payment_id, object_id = _subject(delivery.payload)
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
                 webhook_id=delivery.webhook_id,
                 event_type=delivery.event_type,
                 headers=delivery.headers,
-                body=body.decode("utf-8"),
+                body=body.decode("utf-8") if isinstance(body, bytes) else body,
+                payment_id=payment_id,
+                object_id=object_id,
+                source=source,
             )
         return event, True
     except IntegrityError:
         return WebhookEvent.objects.get(webhook_id=delivery.webhook_id), False
 
 
+def check(event, payload):
+    """Why a stored, signed event cannot be processed (``None`` when it can)."""
+    expected = settings.DODO_BUSINESS_ID
+    if expected and payload.get("business_id") != expected:
+        return f"business_id {str(payload.get('business_id'))[:64]!r} is not ours ({expected})"
+    try:
+        check_event(payload)
+    except MalformedPayload as malformed:
+        return malformed.reason
+    return None
+
+
 def _claim(event):
-    """Take the event for processing; False when it is done or another delivery has it."""
+    """Take the event for processing; False when it is settled or another delivery has it."""
     now = timezone.now()
     return bool(
         WebhookEvent.objects.filter(pk=event.pk)
-        .exclude(status__in=[WebhookEventStatus.PROCESSED, WebhookEventStatus.IGNORED])
+        .exclude(status__in=[*SETTLED_EVENT_STATUSES, WebhookEventStatus.REJECTED])
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .update(lease_until=now + PROCESSING_LEASE, attempts=F("attempts") + 1)
     )
 
 
-def process(event):
-    """Run the event's handler; True when it is processed (or has nothing to process).
-
-    A handler's exception is recorded on the event (and logged), never swallowed: the
-    caller answers 5xx so Dodo retries. The handler locks what it changes itself.
-    """
-    if not _claim(event):
-        event.refresh_from_db()
-        return True
-    handler = HANDLERS.get(event.event_type)
-    fields = {"lease_until": None}
-    ok = True
-    if handler is None:
-        fields.update(status=WebhookEventStatus.IGNORED, processed_at=timezone.now(), error="")
-    else:
-        try:
-            outcome = handler(json.loads(event.body).get("data") or {})
-        except Exception as error:  # noqa: BLE001  (any failure is recorded and retried)
-            logger.exception("Webhook %s (%s): processing failed", event.webhook_id, event.event_type)
-            fields.update(status=WebhookEventStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000])
-            ok = False
-        else:
-            logger.info("Webhook %s (%s): %s", event.webhook_id, event.event_type, outcome)
-            fields.update(status=WebhookEventStatus.PROCESSED, processed_at=timezone.now(), error="")
+def _finish(event, **fields):
+    fields["lease_until"] = None
     WebhookEvent.objects.filter(pk=event.pk).update(**fields)
     for name, value in fields.items():
         setattr(event, name, value)
-    return ok
+
+
+def process(event):
+    """Check and run the event's handler; answers the event's status afterwards.
+
+    ``PROCESSED``, ``IGNORED`` (no handler) and ``UNMATCHED`` are settled; ``REJECTED``
+    (malformed, or another business) is kept with its reason; ``FAILED`` is recorded
+    (and logged), never swallowed, so the caller answers 5xx and Dodo retries. When
+    another delivery holds the event right now, answers ``RECEIVED``: it is not settled
+    yet, and the caller must not acknowledge it. The handler locks what it changes.
+    """
+    if not _claim(event):
+        event.refresh_from_db()
+        return event.status if event.status in (*SETTLED_EVENT_STATUSES, WebhookEventStatus.REJECTED) else IN_FLIGHT
+    payload = json.loads(event.body)
+    reason = check(event, payload)
+    if reason is not None:
+        logger.warning("Webhook %s (%s) rejected: %s", event.webhook_id, event.event_type, reason)
+        _finish(event, status=WebhookEventStatus.REJECTED, error=reason[:2000])
+        return event.status
+    handler = HANDLERS.get(event.event_type)
+    if handler is None:
+        _finish(event, status=WebhookEventStatus.IGNORED, processed_at=timezone.now(), error="")
+        return event.status
+    try:
+        outcome = handler(payload["data"])
+    except fulfilment.UnmatchedPayment as unmatched:
+        logger.warning("Webhook %s (%s): %s", event.webhook_id, event.event_type, unmatched)
+        _finish(event, status=WebhookEventStatus.UNMATCHED, processed_at=timezone.now(), error=str(unmatched)[:2000])
+    except fulfilment.PaymentNotYetKnown as waiting:
+        logger.info("Webhook %s (%s): %s", event.webhook_id, event.event_type, waiting)
+        _finish(event, status=WebhookEventStatus.FAILED, error=str(waiting)[:2000])
+    except Exception as error:  # noqa: BLE001  (any failure is recorded and retried)
+        logger.exception("Webhook %s (%s): processing failed", event.webhook_id, event.event_type)
+        _finish(event, status=WebhookEventStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000])
+    else:
+        logger.info("Webhook %s (%s): %s", event.webhook_id, event.event_type, outcome)
+        _finish(event, status=WebhookEventStatus.PROCESSED, processed_at=timezone.now(), error="")
+    return event.status
+
+
+# What ``process`` answers for an event another delivery is processing right now.
+IN_FLIGHT = "in_flight"
 
 
 def receive(body, headers):
-    """Verify, store and process one delivery; answers ``(http_status, message)``."""
+    """Verify, store and process one delivery; answers ``(http_status, message)``.
+
+    2xx only once the event is stored and settled (processed, ignored, or recorded as
+    unmatched): a failure answers 500 and a copy arriving while another is still being
+    processed answers 409, so Dodo delivers again in both cases and nothing is lost.
+    """
     if len(body) > MAX_BODY_BYTES:
         return 413, "body too large"
     try:
@@ -150,8 +210,13 @@ def receive(body, headers):
         logger.warning("Dodo webhook rejected (%s): %s", rejected.status, rejected.reason)
         return rejected.status, rejected.reason
     event, created = store(delivery, body)
-    if not created and event.status in (WebhookEventStatus.PROCESSED, WebhookEventStatus.IGNORED):
+    if not created and event.status in SETTLED_EVENT_STATUSES:
         return 200, "duplicate"
-    if process(event):
-        return 200, event.status
+    status = process(event)
+    if status in SETTLED_EVENT_STATUSES:
+        return 200, status
+    if status == WebhookEventStatus.REJECTED:
+        return 400, f"rejected: {event.error}"
+    if status == IN_FLIGHT:
+        return 409, "this event is being processed by another delivery; retry later"
     return 500, "processing failed; will be retried"

@@ -16,9 +16,9 @@ from catalogue.models import Order, OrderStatus
 
 from .codes import CODE_MAX_LENGTH
 
-# Orders that count as sales of a link: paid, including those refunded later (the click
-# led to a purchase either way; revenue figures deal with refunds).
-SALE_STATUSES = (OrderStatus.PAID, OrderStatus.REFUNDED)
+# Orders that count as sales of a link: paid, including those refunded or charged back
+# later (the click led to a purchase either way; revenue figures deal with refunds).
+SALE_STATUSES = (OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.CHARGEBACK)
 
 
 class ShortLinkQuerySet(models.QuerySet):

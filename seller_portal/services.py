@@ -24,6 +24,7 @@ from catalogue.models import CatalogueIndexPage, OrderStatus, ProductPage
 from .codes import random_code
 from .models import SALE_STATUSES, ShortLink
 from .ownership import owned_by
+from .stats import net_sale
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def seller_products(user):
     One query for the whole page: orders are counted and summed in SQL (net of refunds,
     see :mod:`seller_portal.stats`), and the Dodo sync record is joined.
     """
-    net = F("orders__amount") - F("orders__refunded_amount")
+    net = net_sale("orders__")
     return (
         owned_by(user, ProductPage)
         .select_related("category", "dodo_product")
@@ -55,7 +56,7 @@ def seller_products(user):
             revenue=Coalesce(
                 Sum(net, filter=Q(orders__status=OrderStatus.PAID)),
                 Value(0),
-                output_field=DecimalField(max_digits=12, decimal_places=2),
+                output_field=DecimalField(max_digits=14, decimal_places=3),
             ),
         )
         # Recently edited first; products never saved as a revision (made in code) last.

@@ -4,15 +4,16 @@ Revenue rule (one place, used by every figure here and by the product list):
 
 - An order counts from the moment it was paid (``paid_at``), in the window that holds
   that moment. Orders that never were paid (pending, failed, cancelled) count nothing.
-- A **paid** order counts ``amount - refunded_amount``: the full amount, less any part
-  refunded so far.
-- A **refunded** order counts 0, whatever ``refunded_amount`` says (a refund webhook may
-  set the status before, or without, the amount).
+- A **paid** order counts ``net_amount - refunded_amount``: what the sale brought in,
+  net of tax and after any discount code, in the marketplace currency (Dodo's
+  settlement), less the share refunded so far. Orders recorded before Dodo's figures
+  were kept count their price.
+- A **refunded** or **charged back** order counts 0, whatever ``refunded_amount`` says.
 - A refund lowers the revenue of the day the order was *paid*, not of the day of the
   refund, so a day's figure is "what the sales of that day are worth now".
 
-``amount`` is what the customer paid (the marketplace fee is not taken off; the
-seller's share is ``Order.seller_earnings``).
+The marketplace fee is not taken off; the seller's share is in the ledger
+(``catalogue.LedgerEntry``).
 
 Windows are calendar days in ``settings.TIME_ZONE``: "today" starts at local midnight,
 "7 days" is today and the 6 days before it, "30 days" today and the 29 before, the span
@@ -40,12 +41,17 @@ from .ownership import owned_by
 CHART_DAYS = 30
 BEST_SELLERS_LIMIT = 5
 RECENT_SALES_LIMIT = 8
-MONEY = DecimalField(max_digits=14, decimal_places=2)
+MONEY = DecimalField(max_digits=14, decimal_places=3)
 ZERO = Decimal("0.00")
 
-# What one order adds to revenue (see the module docstring): only paid orders count,
-# net of what has been refunded.
-NET_AMOUNT = F("amount") - F("refunded_amount")
+
+def net_sale(prefix=""):
+    """What one order adds to revenue (see the module docstring), as an expression;
+    ``prefix`` reaches the order through a relation (``"orders__"``)."""
+    return Coalesce(F(f"{prefix}net_amount"), F(f"{prefix}amount")) - F(f"{prefix}refunded_amount")
+
+
+NET_AMOUNT = net_sale()
 COUNTS_AS_REVENUE = Q(status=OrderStatus.PAID)
 
 

@@ -71,9 +71,13 @@ def staff(db):
 
 # DODO
 # The emulator runs as its own process, reached over HTTP exactly as the app reaches Dodo.
-# ``dodo_emulator`` (session): ``.base_url``, ``.api_key``, ``.webhook_secret`` and control
-# helpers (``state()``, ``requests()``, ``reset()``, ``fail()``, ``hang()``, ``down()``,
-# ``up()``, ``pay()``, ``decline()``, ``refund()``, ``set_webhook_url()``, ``wait_for_webhooks()``).
+# ``dodo_emulator`` (session): ``.base_url``, ``.api_key``, ``.live_api_key``,
+# ``.webhook_secret`` and control helpers (``state()``, ``requests()``, ``reset()``,
+# ``fail()``, ``hang()``, ``down()``, ``up()``, ``pay()``, ``decline()``, ``refund()``,
+# ``age_payment()``, ``open_dispute()``, ``resolve_dispute()``, ``set_rate_limit()``,
+# ``set_webhook_url()``, ``set_webhook_schedule()``, ``redeliver()``,
+# ``send_example_event()``, ``wait_for_webhooks()``); see dodo/emulator/testing.py. Its
+# rate limit is off and its webhook retries are short unless a test turns them on.
 @pytest.fixture(scope="session")
 def dodo_emulator():
     """One emulator process for the whole session, on a free loopback port."""

@@ -131,6 +131,15 @@ class OrderFactory(factory.django.DjangoModelFactory):
     dodo_payment_id = factory.Sequence(lambda n: f"pay_test{n:06d}")
 
 
+class DownloadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalogue.Download"
+
+    order = factory.SubFactory(OrderFactory)
+    ip_address = "198.51.100.7"
+    user_agent = "Mozilla/5.0"
+
+
 # SHORT LINKS (seller portal)
 
 from seller_portal.models import ShortLink  # noqa: E402  (appended section; keeps the block self-contained)

@@ -1,6 +1,21 @@
 """The marketplace domain's models: products and categories, orders and downloads, support."""
 
-from .orders import ORDER_TRANSITIONS, Download, InvalidOrderTransition, Order, OrderQuerySet, OrderStatus
+from .orders import (
+    LOST_DISPUTE_STATUSES,
+    OPEN_DISPUTE_STATUSES,
+    ORDER_TRANSITIONS,
+    RELEASED_DISPUTE_STATUSES,
+    Dispute,
+    DisputeStatus,
+    Download,
+    InvalidOrderTransition,
+    LedgerEntry,
+    LedgerKind,
+    Order,
+    OrderQuerySet,
+    OrderRefund,
+    OrderStatus,
+)
 from .products import *  # noqa: F403
 from .products import (
     CatalogueIndexPage,
@@ -15,7 +30,15 @@ from .products import (
 from .support import MessageRole, SupportTicket, SupportTicketQuerySet, TicketMessage, TicketStatus
 
 __all__ = [
+    "LOST_DISPUTE_STATUSES",
+    "OPEN_DISPUTE_STATUSES",
     "ORDER_TRANSITIONS",
+    "RELEASED_DISPUTE_STATUSES",
+    "Dispute",
+    "DisputeStatus",
+    "LedgerEntry",
+    "LedgerKind",
+    "OrderRefund",
     "CatalogueIndexPage",
     "CategoryInUseError",
     "Download",

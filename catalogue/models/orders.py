@@ -1,11 +1,13 @@
 """Orders: one customer buying one product, and the downloads a paid order grants."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from ..money import round_money
 
 
 class OrderStatus(models.TextChoices):
@@ -14,6 +16,8 @@ class OrderStatus(models.TextChoices):
     FAILED = "failed", _("Payment failed")
     CANCELLED = "cancelled", _("Cancelled")
     REFUNDED = "refunded", _("Refunded")
+    # The buyer's bank took the money back (a lost dispute): access is revoked.
+    CHARGEBACK = "chargeback", _("Charged back")
 
 
 # Which status may follow which; nothing ever goes back to pending.
@@ -21,12 +25,15 @@ class OrderStatus(models.TextChoices):
 #   reported failed or cancelled, but a late failure never undoes a payment.
 # - A refund proves a payment happened, so it also settles an order whose success event
 #   has not arrived yet (events come out of order); that late success then changes nothing.
+# - A lost dispute (chargeback) ends a paid order like a refund does, but the bank, not
+#   the marketplace, returned the money.
 ORDER_TRANSITIONS = {
     OrderStatus.PENDING: {OrderStatus.PAID, OrderStatus.FAILED, OrderStatus.CANCELLED, OrderStatus.REFUNDED},
     OrderStatus.FAILED: {OrderStatus.PAID, OrderStatus.REFUNDED},
     OrderStatus.CANCELLED: {OrderStatus.PAID, OrderStatus.REFUNDED},
-    OrderStatus.PAID: {OrderStatus.REFUNDED},
+    OrderStatus.PAID: {OrderStatus.REFUNDED, OrderStatus.CHARGEBACK},
     OrderStatus.REFUNDED: set(),
+    OrderStatus.CHARGEBACK: set(),
 }
 
 
@@ -48,11 +55,13 @@ class OrderQuerySet(models.QuerySet):
         return self.filter(seller=user)
 
     def paid(self):
+        """Orders whose buyer may download the product: paid, not refunded or charged back."""
         return self.filter(status=OrderStatus.PAID)
 
-    def downloadable(self):
-        """Orders whose buyer may download the product: paid and not refunded."""
-        return self.filter(status=OrderStatus.PAID)
+    downloadable = paid
+
+    def flagged(self):
+        return self.filter(needs_review=True)
 
     def open_for(self, customer, product):
         return self.filter(customer=customer, product=product, status=OrderStatus.PENDING)
@@ -77,16 +86,41 @@ class Order(models.Model):
     seller = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales", verbose_name=_("seller")
     )
-    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    # The product's price when the checkout started, in the marketplace currency, net of
+    # tax: what the buyer agreed to pay before any discount code, tax or conversion.
+    amount = models.DecimalField(_("price"), max_digits=10, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)
+    # Whether ``amount`` included tax (the PRICES_INCLUDE_TAX setting at checkout).
+    tax_inclusive = models.BooleanField(_("price included tax"), default=False)
+
+    # What Dodo really charged, recorded when a payment succeeds (the truth from then
+    # on): the buyer's total and its tax in the currency they paid in (Adaptive Currency
+    # may charge EUR for a USD price), what reached the marketplace in its own currency
+    # (settlement), and the discount code the buyer used.
+    paid_total = models.DecimalField(_("total paid"), max_digits=14, decimal_places=3, null=True, blank=True)
+    paid_tax = models.DecimalField(_("tax paid"), max_digits=14, decimal_places=3, null=True, blank=True)
+    paid_currency = models.CharField(_("currency paid"), max_length=3, blank=True)
+    settlement_amount = models.DecimalField(
+        _("settlement amount"), max_digits=14, decimal_places=3, null=True, blank=True
+    )
+    settlement_tax = models.DecimalField(_("settlement tax"), max_digits=14, decimal_places=3, null=True, blank=True)
+    settlement_currency = models.CharField(_("settlement currency"), max_length=3, blank=True)
+    discount_code = models.CharField(_("discount code"), max_length=64, blank=True)
+    discount_id = models.CharField(_("Dodo discount"), max_length=64, blank=True)
+    # The sale net of tax in the marketplace currency: the settlement amount less its
+    # tax. Fees and earnings are computed on it.
+    net_amount = models.DecimalField(_("net of tax"), max_digits=14, decimal_places=3, null=True, blank=True)
+    # Refunded so far: in the currency paid, tax included (as Dodo reports refunds), and
+    # the matching share of ``net_amount`` in the marketplace currency.
+    refunded_total = models.DecimalField(_("refunded (paid currency)"), max_digits=14, decimal_places=3, default=Decimal("0"))
     status = models.CharField(
         _("status"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.PENDING, db_index=True
     )
     # What the operator owes the seller for a paid order (Dodo pays the operator, who
     # settles with sellers): the amount less the marketplace fee, fixed when paid.
-    platform_fee = models.DecimalField(_("marketplace fee"), max_digits=10, decimal_places=2, default=Decimal("0"))
-    seller_earnings = models.DecimalField(_("seller earnings"), max_digits=10, decimal_places=2, default=Decimal("0"))
-    refunded_amount = models.DecimalField(_("refunded"), max_digits=10, decimal_places=2, default=Decimal("0"))
+    platform_fee = models.DecimalField(_("marketplace fee"), max_digits=14, decimal_places=3, default=Decimal("0"))
+    seller_earnings = models.DecimalField(_("seller earnings"), max_digits=14, decimal_places=3, default=Decimal("0"))
+    refunded_amount = models.DecimalField(_("refunded"), max_digits=14, decimal_places=3, default=Decimal("0"))
 
     dodo_checkout_session_id = models.CharField(
         _("Dodo checkout session"), max_length=64, unique=True, null=True, blank=True
@@ -100,6 +134,9 @@ class Order(models.Model):
     needs_review = models.BooleanField(_("needs review"), default=False, db_index=True)
     review_note = models.TextField(_("review note"), blank=True)
     download_count = models.PositiveIntegerField(_("downloads"), default=0)
+    # Held by the request creating this order's Dodo checkout session, so that ten quick
+    # clicks on Buy make one session, not ten.
+    checkout_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -129,13 +166,19 @@ class Order(models.Model):
         return f"Order #{self.pk} ({self.get_status_display()})"
 
     @property
-    def amount_cents(self):
-        """The frozen amount in integer minor units, as Dodo reports payments."""
-        return int((self.amount * 100).to_integral_value(rounding=ROUND_HALF_UP))
-
-    @property
     def is_downloadable(self):
         return self.status == OrderStatus.PAID
+
+    @property
+    def refundable_total(self):
+        """What is left to refund, in the currency paid, tax included (None before payment)."""
+        if self.paid_total is None:
+            return None
+        return max(self.paid_total - self.refunded_total, Decimal("0"))
+
+    @property
+    def is_partly_refunded(self):
+        return self.status == OrderStatus.PAID and self.refunded_total > 0
 
     def can_become(self, status):
         return status in ORDER_TRANSITIONS[OrderStatus(self.status)]
@@ -147,10 +190,15 @@ class Order(models.Model):
         self.status = status
 
     def compute_earnings(self):
-        """Split the amount into the marketplace fee and the seller's earnings."""
+        """Split the sale net of tax into the marketplace fee and the seller's earnings.
+
+        Uses ``net_amount`` (what reached the marketplace, less tax, in its currency);
+        before a payment recorded one, the price stands in for it.
+        """
+        net = self.net_amount if self.net_amount is not None else self.amount
         percent = Decimal(str(settings.MARKETPLACE_FEE_PERCENT))
-        self.platform_fee = (self.amount * percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        self.seller_earnings = self.amount - self.platform_fee
+        self.platform_fee = round_money(net * percent / 100, self.currency)
+        self.seller_earnings = net - self.platform_fee
 
 
 class Download(models.Model):
@@ -168,3 +216,147 @@ class Download(models.Model):
 
     def __str__(self):
         return f"Download of order #{self.order_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class OrderRefund(models.Model):
+    """One refund Dodo made on an order's payment, full or partial, stored once by its id.
+
+    ``amount`` is in the currency the buyer paid and includes tax, as Dodo reports it;
+    ``net_amount`` is its share of the order's net-of-tax sale in the marketplace
+    currency, which is what the seller's earnings are reduced by.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("order"))
+    refund_id = models.CharField(_("Dodo refund"), max_length=64, unique=True)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=3)
+    currency = models.CharField(_("currency"), max_length=3)
+    net_amount = models.DecimalField(_("net of tax"), max_digits=14, decimal_places=3, default=Decimal("0"))
+    is_partial = models.BooleanField(_("partial"), default=False)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # The editor who asked Dodo for it from Wagtail admin (empty when Dodo's dashboard did).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Refund {self.refund_id} of order #{self.order_id}"
+
+
+class DisputeStatus(models.TextChoices):
+    """Dodo's ``dispute_status`` values."""
+
+    OPENED = "dispute_opened", _("Opened")
+    CHALLENGED = "dispute_challenged", _("Challenged")
+    ACCEPTED = "dispute_accepted", _("Accepted (lost)")
+    LOST = "dispute_lost", _("Lost")
+    WON = "dispute_won", _("Won")
+    CANCELLED = "dispute_cancelled", _("Cancelled")
+    EXPIRED = "dispute_expired", _("Expired")
+
+
+# Still undecided: the seller's earnings are held.
+OPEN_DISPUTE_STATUSES = frozenset({DisputeStatus.OPENED, DisputeStatus.CHALLENGED})
+# The bank took the money back.
+LOST_DISPUTE_STATUSES = frozenset({DisputeStatus.LOST, DisputeStatus.ACCEPTED})
+# Decided for the marketplace: the hold is released.
+RELEASED_DISPUTE_STATUSES = frozenset({DisputeStatus.WON, DisputeStatus.CANCELLED, DisputeStatus.EXPIRED})
+
+
+class Dispute(models.Model):
+    """A buyer's bank disputing an order's payment (a chargeback request), as Dodo reports it."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("order"))
+    dispute_id = models.CharField(_("Dodo dispute"), max_length=64, unique=True)
+    status = models.CharField(_("status"), max_length=20, choices=DisputeStatus.choices, db_index=True)
+    stage = models.CharField(_("stage"), max_length=20, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=3)
+    currency = models.CharField(_("currency"), max_length=3)
+    remarks = models.TextField(_("remarks"), blank=True)
+    opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        ordering = ["-opened_at"]
+
+    def __str__(self):
+        return f"Dispute {self.dispute_id} on order #{self.order_id} ({self.get_status_display()})"
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_DISPUTE_STATUSES
+
+
+class LedgerKind(models.TextChoices):
+    SALE = "sale", _("Sale")
+    REFUND = "refund", _("Refund")
+    DISPUTE_HOLD = "dispute_hold", _("Dispute: earnings held")
+    DISPUTE_RELEASE = "dispute_release", _("Dispute: hold released")
+    DISPUTE_LOSS = "dispute_loss", _("Dispute lost")
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def for_seller(self, user):
+        return self.filter(seller=user)
+
+    def balance(self):
+        """``{"earned", "held", "available"}``: sums of the rows, never stored totals."""
+        sums = self.aggregate(earned=models.Sum("earnings"), held=models.Sum("held"))
+        earned, held = sums["earned"] or Decimal("0"), sums["held"] or Decimal("0")
+        return {"earned": earned, "held": held, "available": earned - held}
+
+
+class LedgerEntry(models.Model):
+    """One money event in a seller's account, written once and never changed.
+
+    ``earnings`` is the change to what the seller earned (a sale adds its earnings, a
+    refund or a lost dispute takes its share back); ``held`` is the change to the part
+    of it on hold (an open dispute holds the order's earnings, its outcome releases
+    them). The seller's balance is the sum of the rows: earned = Σ earnings, on hold =
+    Σ held, available = earned − on hold. ``gross`` and ``fee`` record the sale amount
+    net of tax and the marketplace fee the row's earnings come from. ``reference`` is
+    Dodo's id for the event (payment, refund, dispute), so a replayed event cannot
+    write a second row.
+    """
+
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("seller")
+    )
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("order"))
+    kind = models.CharField(_("kind"), max_length=20, choices=LedgerKind.choices)
+    reference = models.CharField(_("reference"), max_length=100)
+    currency = models.CharField(_("currency"), max_length=3)
+    gross = models.DecimalField(_("sale net of tax"), max_digits=14, decimal_places=3, default=Decimal("0"))
+    fee = models.DecimalField(_("marketplace fee"), max_digits=14, decimal_places=3, default=Decimal("0"))
+    earnings = models.DecimalField(_("earnings"), max_digits=14, decimal_places=3, default=Decimal("0"))
+    held = models.DecimalField(_("held"), max_digits=14, decimal_places=3, default=Decimal("0"))
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "kind", "reference"], name="catalogue_ledger_once_per_event"),
+        ]
+        indexes = [models.Index(fields=["seller", "created_at"], name="catalogue_ledger_seller")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.earnings} {self.currency} (order #{self.order_id})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Ledger entries are written once and never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Ledger entries are never deleted.")

@@ -8,7 +8,7 @@ holds for both. This module imports nothing else of ours but settings-level refe
 
 import logging
 import os
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,6 +29,7 @@ from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from ..money import to_minor
 from ..slugs import unique_product_slug
 from ..storage import get_private_storage, private_upload_path
 from ..validators import (
@@ -307,7 +308,7 @@ class ProductPage(Page):
     """A digital product for sale: a page under the catalogue index, with no children.
 
     Dodo Payments sells it: ``title`` is Dodo's product name, ``summary`` its description,
-    ``effective_price`` (``price_cents`` on the wire) its price, ``tax_category`` its tax
+    ``effective_price`` (``price_minor`` on the wire) its price, ``tax_category`` its tax
     category. The file lives in private storage and is only ever handed to buyers.
     """
 
@@ -460,12 +461,13 @@ class ProductPage(Page):
         return int(saving.to_integral_value(rounding=ROUND_DOWN))
 
     @property
-    def price_cents(self):
-        """The effective price in integer minor units, as Dodo expects (19.99 -> 1999)."""
+    def price_minor(self):
+        """The effective price in integer minor units of the marketplace currency, as Dodo
+        expects (19.99 USD -> 1999, 1000 JPY -> 1000)."""
         price = self.effective_price
         if price is None:
             return None
-        return int((Decimal(price) * 100).to_integral_value(rounding=ROUND_HALF_UP))
+        return to_minor(price, self.currency)
 
     @property
     def currency(self):

@@ -1,9 +1,15 @@
-"""Template helpers for the catalogue: prices and absolute URLs."""
+"""Template helpers for the catalogue: prices, tax wording, what an order charged, and
+absolute URLs."""
+
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from catalogue.formatting import format_money
+from catalogue.models import OrderStatus
 
 register = template.Library()
 
@@ -28,3 +34,76 @@ def absolute_url(url):
 def product_price(product, size=""):
     """The price a buyer pays, with the original struck through when discounted."""
     return {"product": product, "size": size}
+
+
+@register.simple_tag
+def tax_note():
+    """Whether a product's price already includes tax, as a buyer should read it.
+
+    Dodo adds VAT or sales tax by the buyer's country unless prices are set to include
+    it (``PRICES_INCLUDE_TAX``); saying which, before the buyer presses Buy, is what
+    keeps the total on Dodo's page from being a surprise. Read at render time, so a
+    settings change shows at once.
+    """
+    if settings.PRICES_INCLUDE_TAX:
+        return _("Tax included")
+    return _("VAT/sales tax added at checkout where applicable")
+
+
+@dataclass(frozen=True)
+class PaidSummary:
+    """What a buyer paid for an order, ready to show them (strings already formatted).
+
+    Buyers see what they were charged, in the currency they paid in; the settlement
+    (what reached the marketplace after a conversion) is the operator's business.
+    """
+
+    currency: str
+    total: str
+    subtotal: str  # the total less its tax; "" when no tax figure is known
+    tax: str  # "" for orders paid before the tax was recorded
+    has_tax: bool  # some tax was charged (a zero tax line is noise in a table)
+    discount_code: str
+    refunded: str  # "" when nothing was refunded
+    left_after_refund: str  # what the buyer paid in the end, after partial refunds
+    is_partly_refunded: bool
+    is_refunded: bool
+    is_charged_back: bool
+
+
+@register.simple_tag
+def paid_summary(order):
+    """``{% paid_summary order as paid %}``: total, tax, currency, discount and refunds.
+
+    Orders paid before the charge was recorded (``paid_total`` is None) show their
+    price and currency, which is all that is known of them.
+    """
+    recorded = order.paid_total is not None
+    currency = (order.paid_currency if recorded and order.paid_currency else order.currency) or ""
+    total = order.paid_total if recorded else order.amount
+    tax = order.paid_tax if recorded else None
+    refunded = order.refunded_total or Decimal("0")
+    return PaidSummary(
+        currency=currency.upper(),
+        total=format_money(total, currency),
+        subtotal=format_money(total - tax, currency) if tax is not None else "",
+        tax=format_money(tax, currency) if tax is not None else "",
+        has_tax=bool(tax),
+        discount_code=order.discount_code,
+        refunded=format_money(refunded, currency) if refunded > 0 else "",
+        left_after_refund=format_money(max(total - refunded, Decimal("0")), currency) if refunded > 0 else "",
+        is_partly_refunded=order.status == OrderStatus.PAID and refunded > 0,
+        is_refunded=order.status == OrderStatus.REFUNDED,
+        is_charged_back=order.status == OrderStatus.CHARGEBACK,
+    )
+
+
+@register.filter
+def signed_money(amount, currency=None):
+    """``-10`` -> ``−$10.00``, ``5`` -> ``+$5.00``: a change to a balance, sign first."""
+    if amount is None:
+        return ""
+    currency = currency or settings.MARKETPLACE_CURRENCY
+    # A real minus sign (U+2212): a hyphen reads as a dash in running text.
+    sign = "\u2212" if amount < 0 else "+" if amount > 0 else ""
+    return sign + format_money(abs(amount), currency)

@@ -2,7 +2,7 @@
 
 Defaults come from the environment variables Dodo's SDKs read
 (``DODO_PAYMENTS_API_KEY``, ``DODO_PAYMENTS_WEBHOOK_KEY``) plus
-``DODO_EMULATOR_WEBHOOK_URL``. Example::
+``DODO_EMULATOR_WEBHOOK_URL`` and ``DODO_EMULATOR_LIVE_API_KEY``. Example::
 
     python -m dodo.emulator --port 8010 --api-key dev-key \\
         --webhook-url http://127.0.0.1:8000/dodo/webhook/ --webhook-secret whsec_...
@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> None:
         api_key=os.environ.get("DODO_PAYMENTS_API_KEY", ""),
         webhook_url=os.environ.get("DODO_EMULATOR_WEBHOOK_URL", ""),
         webhook_secret=os.environ.get("DODO_PAYMENTS_WEBHOOK_KEY", ""),
+        live_api_key=os.environ.get("DODO_EMULATOR_LIVE_API_KEY", ""),
     )
     options = vars(parser.parse_args(argv))
     try:

@@ -1,8 +1,9 @@
 """Request validation for the emulator: Dodo's 400/422 answers for bad bodies.
 
 The rules follow ``DODO_API.md`` and Dodo's OpenAPI spec (``dodo-openapi.yml``,
-version 1.53.2): required fields, types, enums, ranges and the update length limits.
-Like Dodo (and the JSON extractor it is built on), a body that is not JSON is a 400 and
+version 1.53.2) and the ``dodopayments`` SDK's ``*Params`` types: required fields,
+types, enums, ranges and the update length limits; list queries (page size at most 100,
+ISO 8601 date filters, status enums) the same way. Like Dodo (and the JSON extractor it is built on), a body that is not JSON is a 400 and
 a JSON body with a missing or wrong field is a 422; unknown fields are ignored.
 
 Each ``validate_*`` function returns the cleaned fields or raises :class:`ApiError`.
@@ -11,23 +12,13 @@ Each ``validate_*`` function returns the cleaned fields or raises :class:`ApiErr
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-TAX_CATEGORIES = frozenset({"digital_products", "saas", "e_book", "edtech", "live_tutoring"})
+from .money import CURRENCIES
 
-# Dodo's Currency enum (ISO 4217 codes it can charge in).
-CURRENCIES = frozenset(
-    """
-    AED ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BWP
-    BYN BZD CAD CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ETB EUR FJD FKP GBP
-    GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD JMD JOD JPY KES KGS
-    KHR KMF KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR
-    MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON
-    RSD RUB RWF SAR SBD SCR SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SZL THB TND TOP TRY
-    TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW
-    """.split()
-)
+TAX_CATEGORIES = frozenset({"digital_products", "saas", "e_book", "edtech", "live_tutoring"})
 
 MAX_PRICE = 2_147_483_647  # the price is an int32 on Dodo's side
 MAX_NAME_LENGTH = 100  # enforced on update, as Dodo documents it
@@ -223,8 +214,77 @@ def validate_customer_update(body: Any) -> dict[str, Any]:
     return {key: value for key, value in changes.items() if value is not None}
 
 
+#: The checkout ``feature_flags`` the emulator acts on, with Dodo's defaults.
+CHECKOUT_FLAG_DEFAULTS = {"allow_discount_code": True, "allow_currency_selection": True}
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+
+
+def validate_country(value: Any, where: str) -> str:
+    """A two-letter ISO 3166-1 country code, as Dodo's ``CountryCode`` enum spells it."""
+    if not isinstance(value, str) or not COUNTRY_RE.match(value):
+        raise invalid(f"`{where}` must be a two-letter upper-case country code such as `US`")
+    return value
+
+
+def _feature_flags(body: dict[str, Any]) -> dict[str, bool]:
+    flags = dict(CHECKOUT_FLAG_DEFAULTS)
+    given = body.get("feature_flags")
+    if given is None:
+        return flags
+    if not isinstance(given, dict):
+        raise invalid("`feature_flags` must be an object")
+    # Every flag Dodo defines is a boolean; only the ones in CHECKOUT_FLAG_DEFAULTS change
+    # what the emulator does, the others are accepted and ignored.
+    for key, value in given.items():
+        if not isinstance(value, bool):
+            raise invalid(f"`feature_flags.{key}` must be a boolean")
+        if key in flags:
+            flags[key] = value
+    return flags
+
+
+def _billing_address(body: dict[str, Any]) -> dict[str, Any] | None:
+    address = body.get("billing_address")
+    if address is None:
+        return None
+    if not isinstance(address, dict):
+        raise invalid("`billing_address` must be an object")
+    if address.get("country") is None:
+        raise invalid("missing field `billing_address.country`")
+    cleaned: dict[str, Any] = {"country": validate_country(address["country"], "billing_address.country")}
+    for key in ("city", "state", "street", "zipcode"):
+        cleaned[key] = _string(address, key, where="billing_address.")
+    return cleaned
+
+
+def _currency(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if value not in CURRENCIES:
+        raise invalid(f"`{key}` {value!r} is not a supported currency")
+    return value
+
+
+def _discount_code(body: dict[str, Any]) -> str | None:
+    code = _string(body, "discount_code")
+    codes = body.get("discount_codes")
+    if codes is None:
+        return code
+    if code is not None:
+        raise invalid("`discount_code` cannot be used together with `discount_codes`")
+    if not isinstance(codes, list) or not all(isinstance(item, str) for item in codes):
+        raise invalid("`discount_codes` must be an array of strings")
+    if len(codes) > 1:
+        # Dodo stacks up to 20 codes; the emulator applies one, so say so rather than
+        # silently drop the others.
+        raise invalid("the emulator applies one discount code per session: send `discount_code`")
+    return codes[0] if codes else None
+
+
 def validate_checkout_create(body: Any) -> dict[str, Any]:
-    """``POST /checkouts``: a non-empty ``product_cart`` and optional customer/URLs."""
+    """``POST /checkouts``: a non-empty ``product_cart`` and optional customer/URLs,
+    ``feature_flags``, ``billing_address``, ``billing_currency`` and ``discount_code``."""
     body = require_object(body)
     cart = body.get("product_cart")
     if cart is None:
@@ -261,6 +321,179 @@ def validate_checkout_create(body: Any) -> dict[str, Any]:
         "return_url": _url(body, "return_url"),
         "cancel_url": _url(body, "cancel_url"),
         "metadata": _metadata(body) or {},
+        "feature_flags": _feature_flags(body),
+        "billing_address": _billing_address(body),
+        "billing_currency": _currency(body, "billing_currency"),
+        "discount_code": _discount_code(body),
+    }
+
+
+# -- discounts ---------------------------------------------------------------------------
+
+DISCOUNT_TYPES = frozenset({"percentage", "flat"})
+CUSTOMER_ELIGIBILITY = frozenset({"any", "first_time", "existing", "specific"})
+MAX_BASIS_POINTS = 10_000  # 100%
+MAX_CODE_LENGTH = 16
+MIN_CODE_LENGTH = 3
+
+
+def parse_datetime(value: Any, where: str) -> datetime:
+    """An ISO 8601 timestamp (``Z`` or an offset; a naive one is taken as UTC)."""
+    if not isinstance(value, str):
+        raise invalid(f"`{where}` must be an ISO 8601 date-time string")
+    try:
+        # A "+" in an unencoded query string arrives as a space.
+        parsed = datetime.fromisoformat(value.strip().replace(" ", "+"))
+    except ValueError:
+        raise invalid(f"`{where}` is not an ISO 8601 date-time: {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def iso(moment: datetime) -> str:
+    """A date-time as Dodo writes it: UTC, ISO 8601, ``Z``."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _any_metadata(body: dict[str, Any], key: str = "metadata") -> dict[str, Any] | None:
+    if body.get(key) is None:
+        return None
+    value = body[key]
+    # Discounts and refunds take Dodo's newer Metadata: strings, numbers or booleans.
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str | int | float) for k, v in value.items()
+    ):
+        raise invalid(f"`{key}` must be an object of string, number or boolean values")
+    return dict(value)
+
+
+def _optional_int(body: dict[str, Any], key: str, *, low: int, high: int | None = None) -> int | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not _is_int(value) or value < low or (high is not None and value > high):
+        bound = f"from {low} to {high}" if high is not None else f">= {low}"
+        raise invalid(f"`{key}` must be an integer {bound}")
+    return value
+
+
+def _optional_bool(body: dict[str, Any], key: str) -> bool | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise invalid(f"`{key}` must be a boolean")
+    return value
+
+
+def _discount_code_value(value: Any) -> str:
+    if not isinstance(value, str) or not MIN_CODE_LENGTH <= len(value.strip()) <= MAX_CODE_LENGTH:
+        raise invalid(f"`code` must be a string of {MIN_CODE_LENGTH} to {MAX_CODE_LENGTH} characters")
+    return value.strip().upper()  # Dodo upper-cases codes
+
+
+def _product_ids(body: dict[str, Any], key: str) -> list[str] | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise invalid(f"`{key}` must be an array of product ids")
+    return list(dict.fromkeys(value))
+
+
+def _discount_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """The discount fields present in ``body``, validated (shared by create and update)."""
+    fields: dict[str, Any] = {}
+    if body.get("type") is not None:
+        if body["type"] not in DISCOUNT_TYPES:
+            raise invalid("`type` must be `percentage` or `flat`")
+        if body["type"] == "flat":
+            raise invalid("`flat` discounts are not emulated: use `percentage` with `amount` in basis points")
+        fields["type"] = body["type"]
+    if body.get("amount") is not None:
+        fields["amount"] = _optional_int(body, "amount", low=1, high=MAX_BASIS_POINTS)
+    if body.get("code") is not None:
+        fields["code"] = _discount_code_value(body["code"])
+    if body.get("currency_options"):
+        raise invalid("`currency_options` are not emulated: leave them out")
+    if body.get("customer_eligibility") is not None:
+        if body["customer_eligibility"] not in CUSTOMER_ELIGIBILITY:
+            raise invalid(f"`customer_eligibility` must be one of {', '.join(sorted(CUSTOMER_ELIGIBILITY))}")
+        fields["customer_eligibility"] = body["customer_eligibility"]
+    for key in ("expires_at", "starts_at"):
+        if key in body:
+            fields[key] = None if body[key] is None else iso(parse_datetime(body[key], key))
+    if "metadata" in body:
+        fields["metadata"] = _any_metadata(body) or {}
+    if "name" in body:
+        fields["name"] = _string(body, "name")
+    for key in ("usage_limit", "per_customer_usage_limit", "subscription_cycles"):
+        if key in body:
+            fields[key] = _optional_int(body, key, low=1)
+    if body.get("preserve_on_plan_change") is not None:
+        fields["preserve_on_plan_change"] = _optional_bool(body, "preserve_on_plan_change")
+    if "restricted_to" in body:
+        fields["restricted_to"] = _product_ids(body, "restricted_to") or []
+    return fields
+
+
+def check_discount_limits(discount: dict[str, Any]) -> None:
+    """The rules between fields, checked on the discount as it would be saved."""
+    if discount.get("usage_limit") and (discount.get("per_customer_usage_limit") or 0) > discount["usage_limit"]:
+        raise invalid("`per_customer_usage_limit` must be <= `usage_limit`")
+    if discount.get("starts_at") and discount.get("expires_at"):
+        if parse_datetime(discount["starts_at"], "starts_at") >= parse_datetime(discount["expires_at"], "expires_at"):
+            raise invalid("`starts_at` must be before `expires_at`")
+
+
+def validate_discount_create(body: Any) -> dict[str, Any]:
+    """``POST /discounts``: ``amount`` (basis points) and ``type`` required."""
+    body = require_object(body)
+    for key in ("amount", "type"):
+        if body.get(key) is None:
+            raise invalid(f"missing field `{key}`")
+    return _discount_fields(body)
+
+
+def validate_discount_update(body: Any) -> dict[str, Any]:
+    """``PATCH /discounts/{id}``: only the given fields (``null`` clears the optional ones)."""
+    return _discount_fields(require_object(body))
+
+
+# -- refunds -----------------------------------------------------------------------------
+
+MAX_REASON_LENGTH = 3000
+
+
+def validate_refund_create(body: Any) -> dict[str, Any]:
+    """``POST /refunds``: ``payment_id``, optional ``items``, ``reason``, ``metadata``, ``currency``."""
+    body = require_object(body)
+    items = body.get("items")
+    cleaned_items = None
+    if items is not None:
+        if not isinstance(items, list):
+            raise invalid("`items` must be an array")
+        cleaned_items = []
+        for index, item in enumerate(items):
+            where = f"items[{index}]."
+            if not isinstance(item, dict):
+                raise invalid(f"`items[{index}]` must be an object")
+            amount = item.get("amount")
+            if amount is not None and (not _is_int(amount) or amount < 1):
+                raise invalid(f"`{where}amount` must be a positive integer in minor units")
+            tax_inclusive = item.get("tax_inclusive", True)
+            if not isinstance(tax_inclusive, bool):
+                raise invalid(f"`{where}tax_inclusive` must be a boolean")
+            cleaned_items.append(
+                {
+                    "item_id": _string(item, "item_id", required=True, where=where),
+                    "amount": amount,
+                    "tax_inclusive": tax_inclusive,
+                }
+            )
+    return {
+        "payment_id": _string(body, "payment_id", required=True),
+        "items": cleaned_items or None,
+        "reason": _string(body, "reason", max_length=MAX_REASON_LENGTH),
+        "metadata": _any_metadata(body) or {},
+        "currency": _currency(body, "currency"),
     }
 
 
@@ -297,3 +530,119 @@ def validate_customer_list_query(query: dict[str, list[str]]) -> tuple[int, int,
     page_number = _query_int(query, "page_number", 0)
     emails = query.get("email")
     return page_size, page_number, (emails[-1] if emails else None)
+
+
+def validate_page(query: dict[str, list[str]]) -> tuple[int, int]:
+    """``(page_size, page_number)`` with Dodo's defaults (10, 0) and its maximum of 100."""
+    page_size = _query_int(query, "page_size", 10)
+    if page_size > MAX_PAGE_SIZE:
+        raise invalid(f"query parameter `page_size` must be at most {MAX_PAGE_SIZE}")
+    return page_size, _query_int(query, "page_number", 0)
+
+
+def _query_value(query: dict[str, list[str]], key: str) -> str | None:
+    values = query.get(key)
+    return values[-1] if values else None
+
+
+def _query_choice(query: dict[str, list[str]], key: str, choices: frozenset[str]) -> str | None:
+    value = _query_value(query, key)
+    if value is not None and value not in choices:
+        raise invalid(f"query parameter `{key}` must be one of {', '.join(sorted(choices))}")
+    return value
+
+
+def _query_dates(query: dict[str, list[str]]) -> dict[str, datetime | None]:
+    return {
+        key: None if _query_value(query, key) is None else parse_datetime(_query_value(query, key), key)
+        for key in ("created_at_gte", "created_at_lte")
+    }
+
+
+PAYMENT_STATUSES = frozenset(
+    {
+        "succeeded",
+        "failed",
+        "cancelled",
+        "processing",
+        "requires_customer_action",
+        "requires_merchant_action",
+        "requires_payment_method",
+        "requires_confirmation",
+        "requires_capture",
+        "partially_captured",
+        "partially_captured_and_capturable",
+    }
+)
+REFUND_STATUSES = frozenset({"succeeded", "failed", "pending", "review"})
+DISPUTE_STAGES = frozenset({"pre_dispute", "dispute", "pre_arbitration"})
+DISPUTE_STATUSES = frozenset(
+    {
+        "dispute_opened",
+        "dispute_expired",
+        "dispute_accepted",
+        "dispute_cancelled",
+        "dispute_challenged",
+        "dispute_won",
+        "dispute_lost",
+    }
+)
+
+
+def validate_payment_list_query(query: dict[str, list[str]]) -> dict[str, Any]:
+    """``GET /payments`` (``PaymentListParams``): page, dates and exact-match filters."""
+    page_size, page_number = validate_page(query)
+    currency = _query_value(query, "currency")
+    if currency is not None and currency not in CURRENCIES:
+        raise invalid("query parameter `currency` is not a supported currency")
+    return {
+        "page_size": page_size,
+        "page_number": page_number,
+        **_query_dates(query),
+        "status": _query_choice(query, "status", PAYMENT_STATUSES),
+        "customer_id": _query_value(query, "customer_id"),
+        "product_id": _query_value(query, "product_id"),
+        "currency": currency,
+        "brand_id": _query_value(query, "brand_id"),
+        "subscription_id": _query_value(query, "subscription_id"),
+    }
+
+
+def validate_refund_list_query(query: dict[str, list[str]]) -> dict[str, Any]:
+    """``GET /refunds`` (``RefundListParams``)."""
+    page_size, page_number = validate_page(query)
+    return {
+        "page_size": page_size,
+        "page_number": page_number,
+        **_query_dates(query),
+        "status": _query_choice(query, "status", REFUND_STATUSES),
+        "customer_id": _query_value(query, "customer_id"),
+        "subscription_id": _query_value(query, "subscription_id"),
+    }
+
+
+def validate_dispute_list_query(query: dict[str, list[str]]) -> dict[str, Any]:
+    """``GET /disputes`` (``DisputeListParams``)."""
+    page_size, page_number = validate_page(query)
+    return {
+        "page_size": page_size,
+        "page_number": page_number,
+        **_query_dates(query),
+        "customer_id": _query_value(query, "customer_id"),
+        "dispute_stage": _query_choice(query, "dispute_stage", DISPUTE_STAGES),
+        "dispute_status": _query_choice(query, "dispute_status", DISPUTE_STATUSES),
+    }
+
+
+def validate_discount_list_query(query: dict[str, list[str]]) -> dict[str, Any]:
+    """``GET /discounts`` (``DiscountListParams``)."""
+    page_size, page_number = validate_page(query)
+    active = _query_choice(query, "active", frozenset({"true", "false"}))
+    return {
+        "page_size": page_size,
+        "page_number": page_number,
+        "active": None if active is None else active == "true",
+        "code": _query_value(query, "code"),
+        "discount_type": _query_choice(query, "discount_type", DISCOUNT_TYPES),
+        "product_id": _query_value(query, "product_id"),
+    }

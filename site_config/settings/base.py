@@ -227,6 +227,10 @@ MARKETPLACE_NAME = env("MARKETPLACE_NAME", default="Brightshelf")
 MARKETPLACE_CURRENCY = env("MARKETPLACE_CURRENCY", default="USD").upper()
 # The marketplace's share of each sale, in percent; the rest is what the seller earned.
 MARKETPLACE_FEE_PERCENT = env.float("MARKETPLACE_FEE_PERCENT", default=10.0)
+# Whether product prices include tax. False (Dodo's default): tax is added at checkout
+# by the buyer's country. True: the price is what every buyer pays, tax included. Sent
+# to Dodo as the price's ``tax_inclusive`` and said on product pages and receipts.
+PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)
 # Downloads allowed per paid order (0 = unlimited).
 DOWNLOAD_LIMIT_PER_ORDER = env.int("DOWNLOAD_LIMIT_PER_ORDER", default=0)
 # When set (e.g. "/protected/"), downloads are handed to the web server with
@@ -237,12 +241,25 @@ DOWNLOADS_X_ACCEL_PREFIX = env("DOWNLOADS_X_ACCEL_PREFIX", default="")
 DODO_PAYMENTS_API_KEY = env("DODO_PAYMENTS_API_KEY", default="")
 DODO_PAYMENTS_WEBHOOK_KEY = env("DODO_PAYMENTS_WEBHOOK_KEY", default="")
 DODO_PAYMENTS_ENVIRONMENT = env("DODO_PAYMENTS_ENVIRONMENT", default="test_mode")
+# Our business id on Dodo (bus_...). When set, a webhook for another business is refused.
+DODO_BUSINESS_ID = env("DODO_BUSINESS_ID", default="")
+# Let buyers pay in their own currency (Dodo's Adaptive Currency) at checkout.
+DODO_ALLOW_CURRENCY_SELECTION = env.bool("DODO_ALLOW_CURRENCY_SELECTION", default=True)
+# Seconds between the worker's reconciliation runs (payments and refunds webhooks missed).
+DODO_RECONCILE_INTERVAL = env.int("DODO_RECONCILE_INTERVAL", default=600)
 # Empty means "derive from DODO_PAYMENTS_ENVIRONMENT"; locally it points at the emulator.
 DODO_PAYMENTS_BASE_URL = env("DODO_PAYMENTS_BASE_URL", default="")
 # (connect, read) timeouts in seconds and retries for idempotent calls.
 DODO_CONNECT_TIMEOUT = env.float("DODO_CONNECT_TIMEOUT", default=3.0)
 DODO_READ_TIMEOUT = env.float("DODO_READ_TIMEOUT", default=10.0)
 DODO_MAX_RETRIES = env.int("DODO_MAX_RETRIES", default=2)
+# Dodo's limits per API key, kept by every process together in the DODO_RATE_LIMIT_CACHE
+# cache (shared, e.g. Redis, in production); 0 turns a limit off. A caller waits at most
+# DODO_RATE_LIMIT_MAX_WAIT seconds for a slot, then gets DodoRateLimited.
+DODO_RATE_LIMIT_PER_SECOND = env.int("DODO_RATE_LIMIT_PER_SECOND", default=10)
+DODO_RATE_LIMIT_PER_MINUTE = env.int("DODO_RATE_LIMIT_PER_MINUTE", default=100)
+DODO_RATE_LIMIT_CACHE = env("DODO_RATE_LIMIT_CACHE", default="default")
+DODO_RATE_LIMIT_MAX_WAIT = env.float("DODO_RATE_LIMIT_MAX_WAIT", default=5.0)
 
 # CATALOGUE
 # Product files live in their own storage with no public URL (never under MEDIA_URL);

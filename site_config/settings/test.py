@@ -29,3 +29,7 @@ DODO_PAYMENTS_WEBHOOK_KEY = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 DODO_PAYMENTS_BASE_URL = env("TEST_DODO_BASE_URL", default="http://127.0.0.1:9")
 DODO_CONNECT_TIMEOUT = 0.5
 DODO_READ_TIMEOUT = 1.0
+# The suite makes hundreds of fast calls with one key: no rate limit, as the emulator has
+# none by default. Tests of the limiter (tests/dodo/test_ratelimit.py) turn it on.
+DODO_RATE_LIMIT_PER_SECOND = 0
+DODO_RATE_LIMIT_PER_MINUTE = 0

@@ -22,7 +22,7 @@ def test_money_methods_without_a_discount():
     assert product.effective_price == Decimal("19.99")
     assert product.is_discounted is False
     assert product.discount_percent == 0
-    assert product.price_cents == 1999
+    assert product.price_minor == 1999
 
 
 def test_money_methods_with_a_discount():
@@ -31,12 +31,12 @@ def test_money_methods_with_a_discount():
     assert product.is_discounted is True
     # 33.36% off, rounded down: never claim more than the saving.
     assert product.discount_percent == 33
-    assert product.price_cents == 1999
+    assert product.price_minor == 1999
 
 
 def test_price_cents_at_dodos_limit():
-    assert ProductPage(price=Decimal("21474836.47")).price_cents == 2_147_483_647
-    assert ProductPage(price=Decimal("0.10")).price_cents == 10
+    assert ProductPage(price=Decimal("21474836.47")).price_minor == 2_147_483_647
+    assert ProductPage(price=Decimal("0.10")).price_minor == 10
 
 
 def test_currency_comes_from_settings(settings):

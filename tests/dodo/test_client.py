@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import email.utils
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
 from dodo import client as client_module
-from dodo.client import DodoClient, get_client, load_settings
-from dodo.exceptions import DodoNotConfigured, DodoNotFound, DodoRejected, DodoUnavailable
+from dodo.client import DodoClient, get_client, load_settings, parse_retry_after
+from dodo.exceptions import (
+    DodoAuthFailed,
+    DodoError,
+    DodoGone,
+    DodoNotConfigured,
+    DodoNotFound,
+    DodoRateLimited,
+    DodoRejected,
+    DodoUnavailable,
+)
 
 
 def _product(dodo, ref="1", **overrides):
@@ -27,6 +39,18 @@ def _product(dodo, ref="1", **overrides):
 
 def _calls(emulator, method=None):
     return [r for r in emulator.requests() if method is None or r["method"] == method]
+
+
+def _paid(dodo, emulator, ref="1", email="payer@example.com"):
+    """A product bought once through a checkout session; answers (product, payment)."""
+    product = _product(dodo, ref=ref)
+    session = dodo.create_checkout_session(
+        product_cart=[{"product_id": product["product_id"], "quantity": 1}],
+        customer={"email": email, "name": "Payer"},
+        return_url="http://testserver/orders/1/",
+        metadata={"order_id": ref},
+    )
+    return product, emulator.pay(session["session_id"])["payment"]
 
 
 # -- round trips -----------------------------------------------------------------------
@@ -57,6 +81,7 @@ def test_product_round_trip(dodo_settings, dodo_emulator):
         "currency": "USD",
         "discount": 0,
         "purchasing_power_parity": False,
+        "tax_inclusive": False,
     }
     assert dodo.get_product(product_id)["name"] == "Icon pack 1"
     assert [p["product_id"] for p in dodo.list_products()] == [product_id]
@@ -120,16 +145,220 @@ def test_checkout_without_customer_or_return_url_leaves_them_out(dodo_settings, 
     }
 
 
+def test_tax_inclusive_goes_in_the_price_object(dodo_settings, dodo_emulator):
+    dodo = get_client()
+    product = _product(dodo, tax_inclusive=True)
+    assert product["price"]["tax_inclusive"] is True
+
+    dodo.update_product(product["product_id"], price_cents=2500, currency="USD", tax_inclusive=False)
+    assert _calls(dodo_emulator, "PATCH")[-1]["json"]["price"]["tax_inclusive"] is False
+    assert dodo.get_product(product["product_id"])["price"]["tax_inclusive"] is False
+
+
+def test_checkout_options_are_sent_and_applied(dodo_settings, dodo_emulator):
+    dodo = get_client()
+    product = _product(dodo)
+    requests.post(  # a discount exists on Dodo's side; the client does not manage them
+        f"{dodo_emulator.base_url}/discounts",
+        json={"type": "percentage", "amount": 1000, "code": "SAVE10"},
+        headers={"Authorization": f"Bearer {dodo_emulator.api_key}"},
+        timeout=5,
+    ).raise_for_status()
+    flags = {"allow_discount_code": False, "allow_currency_selection": False}
+    session = dodo.create_checkout_session(
+        product_cart=[{"product_id": product["product_id"], "quantity": 1}],
+        customer=None,
+        return_url="http://testserver/orders/1/",
+        metadata=None,
+        cancel_url="http://testserver/cart/",
+        feature_flags=flags,
+        discount_code="SAVE10",
+        billing_currency="EUR",
+    )
+    body = _calls(dodo_emulator, "POST")[-1]["json"]
+    assert {key: body.get(key) for key in ("cancel_url", "feature_flags", "discount_code", "billing_currency")} == {
+        "cancel_url": "http://testserver/cart/",
+        "feature_flags": flags,
+        "discount_code": "SAVE10",
+        "billing_currency": "EUR",
+    }
+    payment = dodo_emulator.pay(session["session_id"], email="eu@example.com")["payment"]
+    assert payment["currency"] == "EUR"
+    assert payment["discount_id"] is not None
+
+
+def test_unknown_discount_code_is_rejected(dodo_settings):
+    dodo = get_client()
+    product = _product(dodo)
+    with pytest.raises(DodoRejected) as caught:
+        dodo.create_checkout_session(
+            product_cart=[{"product_id": product["product_id"], "quantity": 1}],
+            customer=None,
+            return_url=None,
+            metadata=None,
+            discount_code="NOPE",
+        )
+    assert caught.value.status_code == 422
+
+
+# -- payments, refunds, disputes -------------------------------------------------------
+
+
+def test_payments_are_listed_newest_first_and_filtered(dodo_settings, dodo_emulator):
+    dodo = get_client()
+    _, first = _paid(dodo, dodo_emulator, ref="1")
+    _, second = _paid(dodo, dodo_emulator, ref="2")
+    declined_product = _product(dodo, ref="3")
+    session = dodo.create_checkout_session(
+        product_cart=[{"product_id": declined_product["product_id"], "quantity": 1}],
+        customer=None,
+        return_url=None,
+        metadata=None,
+    )
+    declined = dodo_emulator.decline(session["session_id"])["payment"]
+
+    ids = [item["payment_id"] for item in dodo.list_payments()]
+    assert ids == [declined["payment_id"], second["payment_id"], first["payment_id"]]
+    assert [item["payment_id"] for item in dodo.list_payments(status="failed")] == [declined["payment_id"]]
+    assert dodo.list_payments(created_at_gte=datetime.now(UTC) + timedelta(hours=1)) == []
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    assert len(dodo.list_payments(created_at_gte=an_hour_ago, created_at_lte="2999-01-01T00:00:00Z")) == 3
+    assert [item["payment_id"] for item in dodo.list_payments(page_size=1, page_number=2)] == [first["payment_id"]]
+    query = _calls(dodo_emulator, "GET")[-2]["query"]
+    assert "created_at_gte=" in query and "created_at_lte=2999-01-01T00%3A00%3A00Z" in query
+
+
+def test_iter_payments_pages_through_every_payment(dodo_settings, dodo_emulator, monkeypatch):
+    monkeypatch.setattr(client_module, "MAX_PAGE_SIZE", 2)
+    dodo = get_client()
+    paid = [_paid(dodo, dodo_emulator, ref=ref)[1]["payment_id"] for ref in "123"]
+    assert sorted(item["payment_id"] for item in dodo.iter_payments()) == sorted(paid)
+    pages = [r["query"] for r in _calls(dodo_emulator, "GET") if r["path"] == "/payments"]
+    assert pages == ["page_size=2&page_number=0", "page_size=2&page_number=1"]
+
+
+def test_refund_round_trip(dodo_settings, dodo_emulator):
+    dodo = get_client()
+    product, payment = _paid(dodo, dodo_emulator)
+
+    partial = dodo.create_refund(
+        payment_id=payment["payment_id"],
+        items=[{"item_id": product["product_id"], "amount": 500, "tax_inclusive": True}],
+        reason="One file was broken",
+        metadata={"order_id": "1"},
+    )
+    assert partial["refund_id"].startswith("ref_")
+    assert (partial["amount"], partial["is_partial"], partial["status"]) == (500, True, "succeeded")
+    assert partial["metadata"] == {"order_id": "1"}
+    assert _calls(dodo_emulator, "POST")[-1]["json"] == {
+        "payment_id": payment["payment_id"],
+        "items": [{"item_id": product["product_id"], "amount": 500, "tax_inclusive": True}],
+        "reason": "One file was broken",
+        "metadata": {"order_id": "1"},
+    }
+
+    in_paid_currency = dodo.create_refund(
+        payment_id=payment["payment_id"],
+        items=[{"item_id": product["product_id"], "amount": 100, "tax_inclusive": True}],
+        currency=payment["currency"],
+    )
+    assert _calls(dodo_emulator, "POST")[-1]["json"]["currency"] == payment["currency"]
+    assert in_paid_currency["amount"] == 100
+
+    rest = dodo.create_refund(payment_id=payment["payment_id"])
+    assert _calls(dodo_emulator, "POST")[-1]["json"] == {"payment_id": payment["payment_id"]}
+    assert rest["amount"] == payment["total_amount"] - 600
+
+    assert dodo.get_refund(partial["refund_id"])["reason"] == "One file was broken"
+    listed = [item["refund_id"] for item in dodo.list_refunds()]
+    assert listed == [rest["refund_id"], in_paid_currency["refund_id"], partial["refund_id"]]
+    assert [item["refund_id"] for item in dodo.list_refunds(status="failed")] == []
+    assert sorted(item["refund_id"] for item in dodo.iter_refunds(created_at_gte="2000-01-01T00:00:00Z")) == sorted(
+        listed
+    )
+
+
+def test_refund_refusals_are_typed(dodo_settings, dodo_emulator):
+    dodo = get_client()
+    _, payment = _paid(dodo, dodo_emulator)
+    with pytest.raises(DodoNotFound):
+        dodo.create_refund(payment_id="pay_missing")
+    with pytest.raises(DodoRejected) as caught:
+        dodo.create_refund(
+            payment_id=payment["payment_id"],
+            items=[{"item_id": "pdt_not_in_the_cart", "amount": 100, "tax_inclusive": True}],
+        )
+    assert caught.value.status_code == 422
+    with pytest.raises(DodoNotFound):
+        dodo.get_refund("ref_missing")
+
+
+def test_get_dispute(dodo_settings, dodo_emulator):
+    dodo = get_client()
+    _, payment = _paid(dodo, dodo_emulator)
+    opened = dodo_emulator.open_dispute(payment["payment_id"], reason="fraudulent")
+    dispute = dodo.get_dispute(opened["dispute_id"])
+    assert (dispute["dispute_id"], dispute["payment_id"]) == (opened["dispute_id"], payment["payment_id"])
+    assert dispute["dispute_status"] == "dispute_opened"
+    with pytest.raises(DodoNotFound):
+        dodo.get_dispute("dsp_missing")
+
+
 # -- Dodo's refusals -------------------------------------------------------------------
 
 
-def test_wrong_key_is_rejected_with_401(dodo_settings):
-    dodo_settings.DODO_PAYMENTS_API_KEY = "not-the-key"
+@pytest.mark.parametrize(
+    ("status", "error_class"),
+    [
+        (400, DodoRejected),
+        (401, DodoAuthFailed),
+        (403, DodoAuthFailed),
+        (404, DodoNotFound),
+        (410, DodoGone),
+        (422, DodoRejected),
+    ],
+)
+def test_4xx_is_classified_and_not_retried(dodo_settings, dodo_emulator, dodo_retry_sleeps, status, error_class):
+    dodo_emulator.fail(1, status=status)
     with pytest.raises(DodoRejected) as caught:
+        get_client().list_products()
+    assert type(caught.value) is error_class
+    assert (caught.value.status_code, caught.value.code) == (status, "EMULATED_FAILURE")
+    assert caught.value.message == f"emulated {status}"
+    assert caught.value.retry_after is None
+    assert len(_calls(dodo_emulator)) == 1
+    assert dodo_retry_sleeps == []
+
+
+def test_error_hierarchy_lets_callers_catch_by_kind():
+    assert issubclass(DodoAuthFailed, DodoRejected)
+    assert issubclass(DodoGone, DodoNotFound) and issubclass(DodoNotFound, DodoRejected)
+    assert issubclass(DodoRateLimited, DodoUnavailable)
+    assert not issubclass(DodoRateLimited, DodoRejected)
+    # Every error answers retry_after, known or not.
+    assert DodoNotConfigured("x").retry_after is None
+    assert DodoUnavailable("x").retry_after is None
+    assert DodoRateLimited("x", retry_after=2.5).retry_after == 2.5
+    assert all(hasattr(cls, "retry_after") for cls in (DodoError, DodoRejected, DodoGone))
+
+
+def test_wrong_key_is_auth_failed(dodo_settings):
+    dodo_settings.DODO_PAYMENTS_API_KEY = "not-the-key"
+    with pytest.raises(DodoAuthFailed) as caught:
         get_client().get_product("pdt_x")
     assert caught.value.status_code == 401
     assert not isinstance(caught.value, DodoNotFound)
     assert "not-the-key" not in str(caught.value)
+
+
+def test_archiving_an_archived_product_is_gone(dodo_settings, dodo_emulator):
+    dodo = get_client()
+    product_id = _product(dodo)["product_id"]
+    dodo.archive_product(product_id)
+    with pytest.raises(DodoGone) as caught:
+        dodo.archive_product(product_id)
+    assert caught.value.status_code == 410
+    assert len(_calls(dodo_emulator, "DELETE")) == 2  # a 410 is not retried
 
 
 def test_unknown_id_is_not_found(dodo_settings):
@@ -164,6 +393,12 @@ def test_programming_errors_fail_before_any_call(dodo_settings, dodo_emulator):
     dodo = get_client()
     with pytest.raises(ValueError, match="together"):
         dodo.update_product("pdt_x", price_cents=100)
+    with pytest.raises(ValueError, match="tax_inclusive"):
+        dodo.update_product("pdt_x", tax_inclusive=True)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        dodo.list_payments(created_at_gte=datetime(2026, 1, 1))  # naive on purpose
+    with pytest.raises(ValueError, match="non-empty"):
+        dodo.create_refund(payment_id="")
     with pytest.raises(TypeError, match="unknown fields"):
         dodo.update_customer("cus_x", nickname="A")
     with pytest.raises(ValueError, match="non-empty"):
@@ -203,7 +438,7 @@ def test_patch_and_delete_are_retried(dodo_settings, dodo_emulator):
     assert statuses == [("PATCH", 503), ("PATCH", 200), ("DELETE", 502), ("DELETE", 200)]
 
 
-def test_post_is_never_retried(dodo_settings, dodo_emulator, dodo_retry_sleeps):
+def test_post_is_not_retried_after_a_503(dodo_settings, dodo_emulator, dodo_retry_sleeps):
     dodo_emulator.fail(1)
     with pytest.raises(DodoUnavailable) as caught:
         get_client().create_customer("cy@example.com", "Cy")
@@ -262,17 +497,94 @@ def test_429_retry_after_is_honoured(dodo_settings, dodo_emulator, dodo_retry_sl
     assert dodo_retry_sleeps == [3.0]
 
 
-def test_429_retry_after_is_capped(dodo_settings, dodo_emulator, dodo_retry_sleeps):
-    dodo_emulator.fail(1, status=429, retry_after=120)
+def test_429_retry_after_at_the_cap_is_still_waited(dodo_settings, dodo_emulator, dodo_retry_sleeps):
+    dodo_emulator.fail(1, status=429, retry_after=client_module.BACKOFF_CAP_SECONDS)
     get_client().list_products()
     assert dodo_retry_sleeps == [client_module.BACKOFF_CAP_SECONDS]
 
 
-def test_429_on_post_is_unavailable(dodo_settings, dodo_emulator):
-    dodo_emulator.fail(1, status=429, retry_after=1)
-    with pytest.raises(DodoUnavailable) as caught:
-        get_client().create_customer("ed@example.com", "Ed")
+def test_long_retry_after_is_raised_at_once_not_shortened(dodo_settings, dodo_emulator, dodo_retry_sleeps):
+    dodo_emulator.fail(1, status=429, retry_after=30)
+    with pytest.raises(DodoRateLimited) as caught:
+        get_client().list_products()
+    assert caught.value.retry_after == 30
     assert caught.value.status_code == 429
+    assert dodo_retry_sleeps == []  # neither 30 s nor the 8 s cap
+    assert len(_calls(dodo_emulator)) == 1
+
+
+def test_long_retry_after_on_a_503_is_raised_too(dodo_settings, dodo_emulator, dodo_retry_sleeps):
+    dodo_emulator.fail(1, status=503, retry_after=120)
+    with pytest.raises(DodoUnavailable) as caught:
+        get_client().get_product("pdt_x")
+    assert not isinstance(caught.value, DodoRateLimited)
+    assert (caught.value.status_code, caught.value.retry_after) == (503, 120)
+    assert dodo_retry_sleeps == []
+
+
+def test_429_after_the_last_retry_is_rate_limited(dodo_settings, dodo_emulator, dodo_retry_sleeps):
+    dodo_emulator.fail(3, status=429, retry_after=1)
+    with pytest.raises(DodoRateLimited) as caught:
+        get_client().list_products()
+    assert isinstance(caught.value, DodoUnavailable)
+    assert (caught.value.status_code, caught.value.retry_after) == (429, 1)
+    assert dodo_retry_sleeps == [1.0, 1.0]
+    assert len(_calls(dodo_emulator)) == 3
+
+
+def test_429_without_retry_after_backs_off(dodo_settings, dodo_emulator, dodo_retry_sleeps):
+    dodo_emulator.fail(3, status=429)
+    with pytest.raises(DodoRateLimited) as caught:
+        get_client().list_products()
+    assert caught.value.retry_after is None
+    assert 0.375 <= dodo_retry_sleeps[0] <= 0.5 and 0.75 <= dodo_retry_sleeps[1] <= 1.0
+
+
+def test_post_is_retried_after_a_429_and_creates_once(dodo_settings, dodo_emulator, dodo_retry_sleeps):
+    dodo_emulator.fail(1, status=429, retry_after=2)
+    created = get_client().create_customer("ed@example.com", "Ed")
+    assert [r["status"] for r in _calls(dodo_emulator, "POST")] == [429, 200]
+    assert dodo_retry_sleeps == [2.0]
+    assert [c["customer_id"] for c in dodo_emulator.state()["customers"]] == [created["customer_id"]]
+
+
+def test_post_is_retried_once_per_allowed_retry(dodo_settings, dodo_emulator, dodo_retry_sleeps):
+    dodo_emulator.fail(3, status=429, retry_after=1)
+    with pytest.raises(DodoRateLimited):
+        _product(get_client())
+    assert [r["status"] for r in _calls(dodo_emulator, "POST")] == [429, 429, 429]
+    assert dodo_emulator.state()["products"] == []
+
+
+def test_post_with_a_long_retry_after_is_not_retried(dodo_settings, dodo_emulator, dodo_retry_sleeps):
+    dodo_emulator.fail(1, status=429, retry_after=30)
+    with pytest.raises(DodoRateLimited) as caught:
+        get_client().create_customer("fay@example.com", "Fay")
+    assert caught.value.retry_after == 30
+    assert dodo_retry_sleeps == []
+    assert dodo_emulator.state()["customers"] == []
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("3", 3.0),
+        ("0.5", 0.5),
+        ("-4", 0.0),
+        ("inf", None),
+        ("soon", None),
+        ("", None),
+        (None, None),
+        (email.utils.formatdate(0, usegmt=True), 0.0),  # an HTTP date in the past
+    ],
+)
+def test_parse_retry_after(header, seconds):
+    assert parse_retry_after(header) == seconds
+
+
+def test_parse_retry_after_reads_a_future_http_date():
+    header = email.utils.formatdate(time.time() + 60, usegmt=True)
+    assert 55 <= parse_retry_after(header) <= 60
 
 
 def test_dropped_connections_are_unavailable(dodo_settings, dodo_emulator):

@@ -7,7 +7,7 @@ which is harmless: processing is idempotent).
 from django.core.management.base import BaseCommand, CommandError
 
 from dodo import webhooks
-from dodo.models import WebhookEvent, WebhookEventStatus
+from dodo.models import SETTLED_EVENT_STATUSES, WebhookEvent, WebhookEventStatus
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             events = list(WebhookEvent.objects.filter(status=WebhookEventStatus.FAILED).order_by("received_at"))
         ok = failed = 0
         for event in events:
-            if webhooks.process(event):
+            if webhooks.process(event) in SETTLED_EVENT_STATUSES:
                 ok += 1
             else:
                 failed += 1

@@ -1,16 +1,21 @@
 """``python manage.py dodo_sync``: bring Dodo in line with the marketplace.
 
 Creates missing customers and products, pushes changed ones, archives deleted or
-unpublished products, and prints what it did. ``--due-only`` limits it to failed records
-whose backoff has run out (what a periodic retry wants); ``--watch N`` repeats that every
-N seconds until interrupted (``make run`` uses it as the local retry worker).
+unpublished products and orphan duplicates, applies payments, refunds and disputes our
+webhooks missed (since the stored checkpoint), and prints what it did. It also starts
+the worker's recurring reconciliation where the task backend can schedule one. ``--due-only`` limits it to failed records
+whose backoff has run out (what a periodic retry wants); ``--watch N`` repeats that, and
+the payments reconciliation, every N seconds until interrupted (``make run`` uses it as
+the local stand-in for the production worker's recurring task).
 """
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from dodo import reconcile
+from dodo.exceptions import DodoError
+from dodo.tasks import ensure_reconciliation_scheduled
 
 
 class Command(BaseCommand):
@@ -22,18 +27,33 @@ class Command(BaseCommand):
 
     def handle(self, *args, due_only=False, watch=None, **options):
         if watch:
-            self.stdout.write(f"Retrying failed Dodo syncs every {watch:g} s (Ctrl-C stops).")
+            self.stdout.write(f"Retrying failed Dodo syncs and reconciling payments every {watch:g} s (Ctrl-C stops).")
             while True:
-                self._run(due_only=True, quiet=True)
+                # What the production worker's recurring task does (dodo.tasks.reconcile_with_dodo).
+                try:
+                    self._run(due_only=True, quiet=True)
+                    counts = reconcile.reconcile_payments()
+                except (DodoError, CommandError) as error:
+                    self.stderr.write(f"Dodo reconciliation failed, will try again: {error}")
+                else:
+                    if sum(counts.values()):
+                        self.stdout.write("payments: " + ", ".join(f"{n} {what}" for what, n in sorted(counts.items())))
                 time.sleep(watch)
         self._run(due_only=due_only, quiet=False)
 
     def _run(self, due_only, quiet):
-        results = reconcile.reconcile_all(due_only=due_only)
+        try:
+            results = reconcile.reconcile_all(due_only=due_only)
+        except DodoError as error:
+            raise CommandError(f"Dodo could not be reached: {error}") from error
         for kind, counts in results.items():
             if quiet and not sum(counts.values()):
                 continue
-            self.stdout.write(
-                f"{kind}: {counts.get('synced', 0)} synced, {counts.get('failed', 0)} failed"
-                + (f", {counts['busy']} busy" if counts.get("busy") else "")
-            )
+            if kind in ("customers", "products"):
+                line = f"{counts.get('synced', 0)} synced, {counts.get('failed', 0)} failed"
+                line += "".join(f", {counts[name]} {name}" for name in ("rejected", "busy") if counts.get(name))
+            else:
+                line = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items())) or "nothing to do"
+            self.stdout.write(f"{kind}: {line}")
+        if not due_only and ensure_reconciliation_scheduled():
+            self.stdout.write("Scheduled the worker's recurring reconciliation.")
