@@ -7,6 +7,7 @@ change it once. ``order_paid`` is sent exactly when an order becomes paid.
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -131,6 +132,8 @@ class Charge:
     settlement_currency: str
     discount_code: str = ""
     discount_id: str = ""
+    # When the payment was taken, if known.
+    created_at: datetime | None = None
 
     @property
     def net(self):
@@ -153,6 +156,8 @@ def record_charge(order, charge):
     order.discount_code = charge.discount_code[:64]
     order.discount_id = charge.discount_id[:64]
     order.net_amount = charge.net
+    if charge.created_at is not None:
+        order.charged_at = charge.created_at
 
 
 def mark_paid(order, payment_id, charge=None):

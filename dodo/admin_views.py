@@ -178,11 +178,7 @@ def retry_sync(request):
 
 def _replay(request, event):
     """Process a stored event again and tell the editor how it went."""
-    if event.status in (WebhookEventStatus.UNMATCHED, WebhookEventStatus.REJECTED):
-        # Settled outcomes are never processed twice by themselves; an editor replaying
-        # one on purpose (an order was fixed since) reopens it, as the replay command does.
-        WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEventStatus.RECEIVED)
-    status = webhooks.process(event)
+    status = webhooks.replay(event)
     labels = {"id": event.webhook_id, "error": event.error}
     if status == WebhookEventStatus.UNMATCHED:
         messages.warning(request, _("Webhook %(id)s still matches no order: %(error)s") % labels)

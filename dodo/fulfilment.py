@@ -17,6 +17,7 @@ import logging
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.dateparse import parse_datetime
 
 from catalogue import orders
 from catalogue.models import Order, OrderStatus
@@ -65,6 +66,10 @@ def charge_from_payment(payment):
             settlement_tax = (tax * settlement_amount / total).quantize(settlement_amount) if total else Decimal("0")
     discounts = payment.get("discounts") or []
     code = next((str(item.get("code") or "") for item in discounts if item.get("code")), "")
+    try:
+        created_at = parse_datetime(payment.get("created_at") or "")
+    except (TypeError, ValueError):
+        created_at = None  # only the refund window uses it, and it has a fallback
     return orders.Charge(
         total=total,
         tax=tax,
@@ -74,6 +79,7 @@ def charge_from_payment(payment):
         settlement_currency=settlement_currency,
         discount_code=code,
         discount_id=str(payment.get("discount_id") or ""),
+        created_at=created_at,
     )
 
 

@@ -23,11 +23,13 @@ one window plus the start of the next): 20 requests within one second. Dodo, lik
 emulator, counts sliding windows and answers such a burst with 429s (the emulator did,
 22 times for 50 calls, before this was changed). So each limit is checked against the
 sum of short fixed windows, *slices* (100 ms for the second, 3 s for the minute), that
-cover the limit's length plus one slice of margin (for clock skew between hosts and
-network jitter): then no sliding window of that length holds more than the limit, at
-the cost of one multi-get per request and some throughput (at worst 10 requests per
-1.2 s and 100 per 66 s). The per-second limit is checked as well as the per-minute one so
-that a minute's 100 requests cannot arrive in one burst.
+cover the limit's length plus a margin (300 ms and 3 s): then no sliding window of that
+length holds more than the limit, even when a request reaches Dodo a little later than
+it took its slot (a busy machine can delay a thread that long) or the hosts' clocks
+differ a little. The cost is one multi-get per request and some throughput in bursts
+(at worst 10 requests per 1.4 s, 100 per 66 s), which matters little because 100 a
+minute is the tighter limit anyway. The per-second limit is checked as well as the
+per-minute one so that a minute's 100 requests cannot arrive in one burst.
 
 When a limit is reached the caller sleeps, in real time (never through the client's
 patchable ``sleep``: a limiter that does not really wait does not limit), until enough
@@ -90,11 +92,13 @@ CACHE_ERRORS = (*_cache_errors(), CacheUnusable)
 
 @dataclass(frozen=True)
 class Window:
-    """At most ``limit`` requests in any ``seconds``, counted in ``slices`` fixed slices."""
+    """At most ``limit`` requests in any ``seconds``, counted in ``slices`` fixed slices
+    and kept ``margin`` slices apart beyond that."""
 
     seconds: int
     limit: int
     slices: int
+    margin: int
 
     @property
     def slice_ms(self) -> int:
@@ -104,8 +108,8 @@ class Window:
     @property
     def span(self) -> int:
         """Slices summed for one check: the current one and every earlier one that can hold
-        a request less than the window's length plus one slice (the margin) ago."""
-        return self.slices + 2
+        a request less than the window's length plus the margin ago."""
+        return self.slices + self.margin + 1
 
 
 @dataclass(frozen=True)
@@ -120,15 +124,15 @@ class Limits:
 def load_limits() -> Limits:
     """Read and validate the ``DODO_RATE_LIMIT_*`` settings now (DodoNotConfigured if bad)."""
     windows = []
-    for name, seconds, slices, default in (
-        ("DODO_RATE_LIMIT_PER_MINUTE", 60, 20, DEFAULT_PER_MINUTE),
-        ("DODO_RATE_LIMIT_PER_SECOND", 1, 10, DEFAULT_PER_SECOND),
+    for name, seconds, slices, margin, default in (
+        ("DODO_RATE_LIMIT_PER_MINUTE", 60, 20, 1, DEFAULT_PER_MINUTE),
+        ("DODO_RATE_LIMIT_PER_SECOND", 1, 10, 3, DEFAULT_PER_SECOND),
     ):
         limit = getattr(settings, name, default)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise DodoNotConfigured(f"{name} must be an integer >= 0 (0 = no limit), not {limit!r}")
         if limit:
-            windows.append(Window(seconds=seconds, limit=limit, slices=slices))
+            windows.append(Window(seconds=seconds, limit=limit, slices=slices, margin=margin))
     alias = getattr(settings, "DODO_RATE_LIMIT_CACHE", DEFAULT_CACHE)
     if windows and alias not in settings.CACHES:
         raise DodoNotConfigured(f"DODO_RATE_LIMIT_CACHE {alias!r} is not an alias in CACHES")
@@ -189,8 +193,11 @@ def _take_slot(cache, prefix: str, windows: tuple[Window, ...], now: float) -> f
 
     The request is counted in its current slice *before* the span is summed, so of two
     processes racing for the last slot the later reader sees both and neither can
-    overshoot. A full window gives back the counts this attempt took (its own included),
-    so a caller that waits does not hold slots it is not using.
+    overshoot. That holds only while the slice is still current when the counts are
+    read: a thread paused longer than a slice in between (a busy machine) would count
+    itself in a slice that callers already in the next one have stopped looking at, so
+    then it gives its count back and tries again. A full window gives back the counts
+    this attempt took (its own included), so a caller that waits holds no slot.
     """
     now_ms = int(now * 1000)
     taken: list[str] = []
@@ -202,6 +209,10 @@ def _take_slot(cache, prefix: str, windows: tuple[Window, ...], now: float) -> f
         _incr(cache, keys[-1], timeout)
         taken.append(keys[-1])
         found = cache.get_many(keys)
+        if int(time.time() * 1000) // window.slice_ms != current:
+            for held in taken:
+                _decr(cache, held)
+            return 0.0  # the slice ended while counting: count again in the new one
         counts = [int(found.get(key) or 0) for key in keys]
         excess = sum(counts) - window.limit
         if excess > 0:

@@ -10,12 +10,13 @@ import logging
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.formatting import format_money
-from catalogue.models import OrderRefund, OrderStatus
+from catalogue.models import Order, OrderRefund, OrderStatus
 from catalogue.money import fits_currency, to_minor
 
 from . import fulfilment
@@ -28,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 # Dodo accepts refunds for this long after the payment.
 REFUND_WINDOW = timedelta(days=30)
+# One refund request per order at a time; longer than the client's timeouts and retries.
+REFUND_LEASE = timedelta(seconds=60)
 
 
 class RefundRefused(Exception):
@@ -39,9 +42,13 @@ class RefundRefused(Exception):
 
 
 def refund_deadline(order):
-    """The last moment Dodo accepts a refund of the order's payment (None if not paid)."""
-    paid = order.paid_at or (order.created_at if order.paid_total is not None else None)
-    return paid + REFUND_WINDOW if paid else None
+    """The last moment Dodo accepts a refund of the order's payment (None if not paid).
+
+    Counted from when Dodo took the payment; for orders recorded before that was kept,
+    from when the order was paid here (a little later, never earlier).
+    """
+    charged = order.charged_at or order.paid_at or (order.created_at if order.paid_total is not None else None)
+    return charged + REFUND_WINDOW if charged else None
 
 
 def can_refund(order):
@@ -97,8 +104,29 @@ def refund_order(order, *, amount=None, reason="", requested_by=None):
             )
             % {"date": date_format(deadline, "j F Y")}
         )
-    left = order.refundable_total
-    currency = order.paid_currency
+    if not _claim_refund_lease(order):
+        raise RefundRefused(
+            _("Another refund of this order is being sent to Dodo right now. Check the order again in a moment.")
+        )
+    try:
+        return _request_refund(order, amount=amount, reason=reason, requested_by=requested_by)
+    finally:
+        Order.objects.filter(pk=order.pk).update(refund_lease_until=None)
+
+
+def _claim_refund_lease(order):
+    now = timezone.now()
+    return bool(
+        Order.objects.filter(pk=order.pk)
+        .filter(Q(refund_lease_until__isnull=True) | Q(refund_lease_until__lt=now))
+        .update(refund_lease_until=now + REFUND_LEASE)
+    )
+
+
+def _request_refund(order, *, amount, reason, requested_by):
+    # What is left may have changed while another request held the lease.
+    order.refresh_from_db()
+    left, currency = order.refundable_total, order.paid_currency
     if amount is not None and amount > left:
         raise RefundRefused(
             _("At most %(left)s is left to refund (tax included).") % {"left": format_money(left, currency)}
@@ -111,6 +139,8 @@ def refund_order(order, *, amount=None, reason="", requested_by=None):
         answer = get_client().create_refund(
             payment_id=order.dodo_payment_id,
             items=items,
+            # Without it Dodo reads the amounts in the settlement currency.
+            currency=currency if items else None,
             reason=reason or None,
             metadata={"order_id": str(order.pk)},
         )

@@ -195,6 +195,20 @@ def process(event):
 IN_FLIGHT = "in_flight"
 
 
+def replay(event):
+    """Process a stored event again on purpose (an editor or ``dodo_replay_webhooks``);
+    answers its status afterwards, as ``process`` does.
+
+    Settled or rejected events are never processed twice by themselves; replaying one
+    reopens it first (an order was fixed since, or a setting). Processing is idempotent,
+    so replaying a processed event changes nothing that was already applied.
+    """
+    WebhookEvent.objects.filter(pk=event.pk).exclude(status=WebhookEventStatus.FAILED).update(
+        status=WebhookEventStatus.RECEIVED
+    )
+    return process(event)
+
+
 def receive(body, headers):
     """Verify, store and process one delivery; answers ``(http_status, message)``.
 

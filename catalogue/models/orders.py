@@ -105,6 +105,8 @@ class Order(models.Model):
     )
     settlement_tax = models.DecimalField(_("settlement tax"), max_digits=14, decimal_places=3, null=True, blank=True)
     settlement_currency = models.CharField(_("settlement currency"), max_length=3, blank=True)
+    # When Dodo took the payment (its created_at): Dodo's 30-day refund window counts from it.
+    charged_at = models.DateTimeField(_("charged"), null=True, blank=True)
     discount_code = models.CharField(_("discount code"), max_length=64, blank=True)
     discount_id = models.CharField(_("Dodo discount"), max_length=64, blank=True)
     # The sale net of tax in the marketplace currency: the settlement amount less its
@@ -137,6 +139,9 @@ class Order(models.Model):
     # Held by the request creating this order's Dodo checkout session, so that ten quick
     # clicks on Buy make one session, not ten.
     checkout_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Held while an editor's refund request is with Dodo, so two editors (or two clicks)
+    # cannot refund the same payment twice.
+    refund_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

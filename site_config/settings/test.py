@@ -1,5 +1,9 @@
 """Settings for the pytest suite: fast, isolated, no network but loopback."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -33,3 +37,15 @@ DODO_READ_TIMEOUT = 1.0
 # none by default. Tests of the limiter (tests/dodo/test_ratelimit.py) turn it on.
 DODO_RATE_LIMIT_PER_SECOND = 0
 DODO_RATE_LIMIT_PER_MINUTE = 0
+
+# DATABASES
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not SQLite's shared-memory database: with shared memory, a request that
+    # reads while another thread writes (the live server's checkout return page while
+    # a webhook lands) fails at once with "database table is locked"; a file waits for
+    # the lock (the 20 s timeout in base), as the development database does.
+    # One file per test process (runs side by side must not share it); pytest-django
+    # deletes it when the run ends.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"brightshelf-test-{os.getpid()}.sqlite3")
+    }

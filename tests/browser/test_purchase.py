@@ -79,3 +79,39 @@ def test_purchase_pages_fit_a_phone(browser_site, mobile_page):
         mobile_page.goto(browser_site.url + path)
         assert mobile_page.evaluate("document.documentElement.scrollWidth") <= 390, path
         save_screenshot(mobile_page, "purchase-" + path.strip("/").replace("/", "-") + "-390")
+
+
+def test_a_french_buyer_with_a_code_pays_in_euros_and_the_receipt_says_so(shop, browser_site, page, dodo_emulator):
+    """Issue 11's "done when": 20 % VAT, a discount code and EUR billing end paid, and
+    what the buyer sees afterwards is what they were charged."""
+    import requests
+
+    customer, product = shop
+    requests.post(
+        f"{dodo_emulator.base_url}/discounts",
+        json={"type": "percentage", "amount": 2000, "code": "SPRING20"},
+        headers={"Authorization": f"Bearer {dodo_emulator.api_key}"},
+        timeout=10,
+    ).raise_for_status()
+    login(page, browser_site.url, customer.email, TEST_PASSWORD)
+    page.wait_for_load_state()
+    page.goto(browser_site.url + product.url)
+    page.get_by_role("button", name="Buy now").click()
+
+    page.wait_for_url("**/checkout/*")
+    page.get_by_label("Billing country").select_option("FR")
+    page.get_by_label("Discount code").fill("SPRING20")
+    page.get_by_role("button", name="Update total").click()
+    page.wait_for_load_state()
+    save_screenshot(page, "purchase-eur-1-dodo-checkout")
+    page.get_by_role("button", name="Pay").click()
+
+    page.wait_for_url("**/checkout/return/**")
+    page.get_by_role("heading", name="Thank you, it's yours").wait_for(timeout=15_000)
+    save_screenshot(page, "purchase-eur-2-paid")
+    order = Order.objects.get(customer=customer)
+    assert order.status == OrderStatus.PAID and order.paid_currency == "EUR" and order.discount_code == "SPRING20"
+    shown = page.content()
+    assert "€" in shown and "SPRING20" in shown
+    receipt = next(m for m in mail.outbox if m.subject.startswith("Your receipt"))
+    assert "€" in receipt.body and "SPRING20" in receipt.body

@@ -6,6 +6,7 @@ payment Dodo answers is then delivered as Dodo delivers it: a signed webhook who
 is the SDK-shaped ``Payment``. Figures are worked out by hand in each test.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -277,3 +278,43 @@ def test_replayed_refund_changes_nothing(buy, deliver, dodo_emulator):
     order.refresh_from_db()
     assert order.refunded_total == Decimal("5.00")
     assert len(ledger(order, LedgerKind.REFUND)) == 1
+
+
+def test_an_editors_partial_refund_is_made_in_the_currency_the_buyer_paid(buy, deliver, dodo_emulator, staff):
+    """Found while building the admin: 3.00 typed for a euro payment refunded 2.37,
+    because Dodo reads item amounts in the settlement currency unless told otherwise."""
+    from dodo.refunds import refund_order
+
+    order, session_id = buy("10.00")
+    deliver(event("payment.succeeded", pay(dodo_emulator, session_id, country="DE")))
+    order.refresh_from_db()
+    assert order.paid_currency == "EUR"
+    refund = refund_order(order, amount=Decimal("3.00"), reason="Asked nicely", requested_by=staff)
+    assert (refund.amount, refund.currency, refund.is_partial) == (Decimal("3.00"), "EUR", True)
+    [dodo_refund] = dodo_emulator.state()["refunds"]
+    assert (dodo_refund["amount"], dodo_refund["currency"]) == (300, "EUR")
+    order.refresh_from_db()
+    assert order.refunded_total == Decimal("3.00") and order.status == OrderStatus.PAID
+
+
+def test_two_refund_requests_for_one_order_cannot_both_go_to_dodo(buy, deliver, dodo_emulator):
+    from django.utils import timezone
+
+    from dodo.refunds import RefundRefused, refund_order
+
+    order, payment = _paid(buy, deliver, dodo_emulator)
+    # Another editor's request holds the order right now.
+    Order.objects.filter(pk=order.pk).update(refund_lease_until=timezone.now() + timedelta(seconds=30))
+    with pytest.raises(RefundRefused, match="being sent to Dodo right now"):
+        refund_order(order)
+    assert dodo_emulator.state()["refunds"] == []
+
+
+def test_the_refund_window_counts_from_when_dodo_took_the_payment(buy, deliver, dodo_emulator):
+    from django.utils.dateparse import parse_datetime
+
+    from dodo.refunds import refund_deadline
+
+    order, payment = _paid(buy, deliver, dodo_emulator)
+    assert order.charged_at == parse_datetime(payment["created_at"])
+    assert refund_deadline(order) == order.charged_at + timedelta(days=30)

@@ -42,6 +42,12 @@ def _most_in_any(stamps, seconds):
     return max((sum(1 for other in stamps if stamp - seconds < other <= stamp) for stamp in stamps), default=0)
 
 
+def _explain(log):
+    """Each request's arrival (seconds after the first) and status, for failure messages."""
+    first = min(_arrivals(log), default=0)
+    return " ".join(f"{_arrivals([entry])[0] - first:.3f}:{entry['status']}" for entry in log)
+
+
 @pytest.fixture
 def limiter(dodo_settings):
     """Dodo's limits (10/s, 100/min) on a fresh local-memory cache of this test's own."""
@@ -93,11 +99,12 @@ def test_fifty_threads_stay_within_dodos_limits(limiter, dodo_emulator):
         thread.join()
 
     measured = [entry for entry in dodo_emulator.requests() if entry["path"] == "/payments"]
-    assert errors == []
-    assert [entry["status"] for entry in measured] == [200] * 50  # each sent once, none got a 429
     stamps = _arrivals(measured)
-    assert _most_in_any(stamps, 1) <= 10
-    assert _most_in_any(stamps, 60) <= 100
+    explained = _explain(measured)
+    assert errors == [], explained
+    assert [entry["status"] for entry in measured] == [200] * 50, explained  # sent once each, no 429
+    assert _most_in_any(stamps, 1) <= 10, explained
+    assert _most_in_any(stamps, 60) <= 100, explained
 
 
 CHILD = r"""
@@ -211,7 +218,7 @@ def test_two_processes_sharing_redis_stay_within_the_limit(dodo_settings, dodo_e
         for child, log in children:
             out, _ = child.communicate(timeout=120)
             assert child.returncode == 0, Path(log.name).read_text()
-            assert json.loads(out.strip().splitlines()[-1]) == []
+            assert json.loads(out.strip().splitlines()[-1]) == [], Path(log.name).read_text()
     finally:
         for child, log in children:
             if child.poll() is None:
@@ -220,8 +227,9 @@ def test_two_processes_sharing_redis_stay_within_the_limit(dodo_settings, dodo_e
             log.close()
 
     measured = [entry for entry in dodo_emulator.requests() if entry["path"] == "/payments"]
-    assert [entry["status"] for entry in measured] == [200] * 30
-    assert _most_in_any(_arrivals(measured), 1) <= 10
+    explained = _explain(measured)
+    assert [entry["status"] for entry in measured] == [200] * 30, explained
+    assert _most_in_any(_arrivals(measured), 1) <= 10, explained
 
 
 # -- waiting and giving up -----------------------------------------------------------
@@ -256,7 +264,7 @@ def test_no_slot_within_max_wait_raises(limiter, dodo_emulator):
     get_client().list_products()
     with pytest.raises(DodoRateLimited) as caught:
         get_client().list_products()
-    assert 0 < caught.value.retry_after <= 1.21
+    assert 0 < caught.value.retry_after <= 1.41  # the second and its margin
     assert len(dodo_emulator.requests()) == 1
 
 

@@ -95,6 +95,8 @@ def test_the_checkpoint_moves_and_later_runs_read_from_it(unheard, dodo_emulator
     assert listed and "created_at_gte=" in listed[0]["query"]
 
 
+# Transactional: the worker closes its database connection between tasks, as it should.
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_runs_reconciliation_as_one_recurring_chain(settings, unheard, django_capture_on_commit_callbacks):
     from django_tasks_db.models import DBTaskResult
 

@@ -7,6 +7,11 @@ the marketplace itself uses, so the two agree without copying keys around:
 - ``--webhook-secret``: ``DODO_PAYMENTS_WEBHOOK_KEY``
 - ``--webhook-url``: ``SITE_URL`` + ``/dodo/webhook/``
 
+Everything else is Dodo's own behaviour unless a flag says otherwise: 10 requests a
+second and 100 a minute per key (``--rate-limit-per-*``), webhook retries on Dodo's
+27.6-hour schedule (``--webhook-time-scale``), and no live mode unless
+``--live-api-key`` is given.
+
 Point the marketplace at it with ``DODO_PAYMENTS_BASE_URL=http://127.0.0.1:8010``.
 """
 
@@ -52,6 +57,10 @@ class Command(BaseCommand):
                 quiet=options["quiet"],
                 stop_on_stdin_eof=options["stop_on_stdin_eof"],
                 state_file=options["state_file"],
+                live_api_key=options["live_api_key"],
+                webhook_time_scale=options["webhook_time_scale"],
+                rate_limit_per_second=options["rate_limit_per_second"],
+                rate_limit_per_minute=options["rate_limit_per_minute"],
                 write=self._announce,
             )
         except (ValueError, OSError) as exc:  # not loopback, port taken

@@ -21,13 +21,11 @@ class Command(BaseCommand):
             events = list(WebhookEvent.objects.filter(webhook_id=webhook_id))
             if not events:
                 raise CommandError(f"No stored webhook event with id {webhook_id!r}.")
-            # Replaying on purpose: let a processed event run again.
-            WebhookEvent.objects.filter(pk=events[0].pk).update(status=WebhookEventStatus.RECEIVED)
         else:
             events = list(WebhookEvent.objects.filter(status=WebhookEventStatus.FAILED).order_by("received_at"))
         ok = failed = 0
         for event in events:
-            if webhooks.process(event) in SETTLED_EVENT_STATUSES:
+            if webhooks.replay(event) in SETTLED_EVENT_STATUSES:
                 ok += 1
             else:
                 failed += 1
