@@ -19,6 +19,9 @@ dodo.E006   ``DODO_CONNECT_TIMEOUT`` / ``DODO_READ_TIMEOUT`` is not a positive n
             ``DODO_MAX_RETRIES`` is not an integer >= 0.
 dodo.W003   ``DEBUG`` is off and ``DODO_PAYMENTS_BASE_URL`` points at this machine
             (the emulator): nobody is really charged.
+dodo.W004   ``DEBUG`` is off and ``DODO_RATE_LIMIT_CACHE`` names a cache that is not
+            shared between processes (local memory, dummy): each process then keeps
+            Dodo's rate limit on its own, and together they can exceed it.
 =========== =============================================================================
 """
 
@@ -169,3 +172,29 @@ def check_timeouts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         except DodoNotConfigured as exc:
             problems.append(Error(str(exc), id="dodo.E006"))
     return problems
+
+
+# Caches that live inside one process (or nowhere): a limit kept there is per process.
+_UNSHARED_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register()
+def check_rate_limit_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``dodo.W004``: the rate limiter's cache must be shared by every process."""
+    if settings.DEBUG:
+        return []
+    alias = getattr(settings, "DODO_RATE_LIMIT_CACHE", "default")
+    backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+    if backend not in _UNSHARED_CACHES:
+        return []
+    return [
+        Warning(
+            f"DODO_RATE_LIMIT_CACHE ({alias!r}) is {backend.rsplit('.', 1)[-1]}, which each process keeps on its own: "
+            "web and task workers together can exceed Dodo's 100 requests a minute.",
+            hint="Set CACHE_URL to a shared cache, e.g. redis://127.0.0.1:6379/1.",
+            id="dodo.W004",
+        )
+    ]

@@ -19,9 +19,10 @@ key's hash and the window's number, taken with one atomic ``INCR`` (``cache.add`
 creates it; both are atomic in Redis and in the local-memory cache). No lock, no sorted
 set, no Lua script, and a counter expires by itself soon after its window. But a fixed
 window as long as the limit allows up to twice the limit across a boundary (the end of
-one window plus the start of the next): 20 requests within one second. Dodo, like the
-emulator, counts sliding windows and answers such a burst with 429s (the emulator did,
-22 times for 50 calls, before this was changed). So each limit is checked against the
+one window plus the start of the next): 20 requests within one second. Dodo does not
+document how it counts; a server counting sliding windows, as the emulator does,
+answers such a burst with 429s (the emulator did, 22 times for 50 calls, with plain
+one-second windows). So each limit is checked against the
 sum of short fixed windows, *slices* (100 ms for the second, 3 s for the minute), that
 cover the limit's length plus a margin (300 ms and 3 s): then no sliding window of that
 length holds more than the limit, even when a request reaches Dodo a little later than
@@ -34,9 +35,9 @@ per-minute one so that a minute's 100 requests cannot arrive in one burst.
 When a limit is reached the caller sleeps, in real time (never through the client's
 patchable ``sleep``: a limiter that does not really wait does not limit), until enough
 old slices have left the span, then tries again; if the wait would go beyond
-``DODO_RATE_LIMIT_MAX_WAIT`` it raises :class:`~dodo.exceptions.DodoRateLimited` at once, with ``retry_after`` set
-to when a slot can next be free, and sends nothing. A full minute therefore fails fast
-rather than holding a web request for most of a minute.
+``DODO_RATE_LIMIT_MAX_WAIT`` it raises :class:`~dodo.exceptions.DodoRateLimited` at
+once, with ``retry_after`` set to when a slot can next be free, and sends nothing. A
+full minute therefore fails fast rather than holding a web request for most of it.
 
 If the cache itself fails (Redis down), the request goes ahead unlimited and a warning
 is logged: Dodo's own 429s still protect the account, whereas failing closed would stop
@@ -176,6 +177,8 @@ def acquire(api_key: str, *, method: str = "", path: str = "") -> None:
             return
         if wait is None:
             return
+        if wait <= 0:
+            continue  # counted across a slice boundary: count again at once
         if time.monotonic() + wait > deadline:
             raise DodoRateLimited(
                 f"{method} {path}: Dodo rate limit reached, no slot within "

@@ -21,7 +21,7 @@ from catalogue.money import fits_currency, to_minor
 
 from . import fulfilment
 from .client import get_client
-from .exceptions import DodoRejected, DodoUnavailable
+from .exceptions import DodoRateLimited, DodoRejected, DodoUnavailable
 from .models import DodoProduct
 from .payloads import MalformedPayload, check_refund
 
@@ -114,6 +114,17 @@ def refund_order(order, *, amount=None, reason="", requested_by=None):
         Order.objects.filter(pk=order.pk).update(refund_lease_until=None)
 
 
+def _maybe_refunded(order, error):
+    """The error for a request Dodo may have acted on without our hearing the answer."""
+    logger.warning("Order #%s: refund request got no answer: %s", order.pk, error)
+    return RefundRefused(
+        _(
+            "Dodo did not answer, so the refund may or may not have been made. Reconciliation records it "
+            "within minutes if it was: check this order again before trying once more."
+        )
+    )
+
+
 def _claim_refund_lease(order):
     now = timezone.now()
     return bool(
@@ -147,14 +158,12 @@ def _request_refund(order, *, amount, reason, requested_by):
     except DodoRejected as error:
         logger.warning("Order #%s: Dodo refused the refund: %s", order.pk, error)
         raise RefundRefused(_("Dodo refused the refund: %(message)s") % {"message": error.message}) from error
+    except DodoRateLimited as error:
+        # Refused by our limiter before sending, or by Dodo's 429, which is answered
+        # without processing: either way nothing was refunded.
+        raise RefundRefused(_("Dodo is busy right now and nothing was refunded. Try again in a minute.")) from error
     except DodoUnavailable as error:
-        logger.warning("Order #%s: refund request got no answer: %s", order.pk, error)
-        raise RefundRefused(
-            _(
-                "Dodo did not answer, so the refund may or may not have been made. Reconciliation records it "
-                "within minutes if it was: check this order again before trying once more."
-            )
-        ) from error
+        raise _maybe_refunded(order, error) from error
     try:
         fulfilment.apply_refund(check_refund(answer))
     except (MalformedPayload, fulfilment.UnmatchedPayment, fulfilment.PaymentNotYetKnown) as error:

@@ -186,6 +186,9 @@ class EmulatorServer(ThreadingHTTPServer):
     """A threaded HTTP server holding one emulated Dodo (both of its environments)."""
 
     daemon_threads = True
+    # socketserver's default backlog of 5 drops new connections beyond it, and the
+    # client waits a second before trying again: many checkouts at once open more.
+    request_queue_size = 128
     # Restarting the emulator on the same port right after a stop should just work.
     allow_reuse_address = True
 

@@ -300,7 +300,7 @@ def test_refund_above_what_is_left_is_refused_without_calling_dodo(editor_client
 def test_refund_after_30_days_explains_the_window(editor_client, paid_on_dodo, dodo_emulator):
     order, payment = paid_on_dodo
     dodo_emulator.age_payment(payment["payment_id"], 31)
-    Order.objects.filter(pk=order.pk).update(paid_at=timezone.now() - timedelta(days=31))
+    Order.objects.filter(pk=order.pk).update(charged_at=timezone.now() - timedelta(days=31))
     html = editor_client.get(_inspect_url(order)).content.decode()
     assert "Dodo only refunds a payment within 30 days" in html and "Refund through Dodo" not in html
     response = editor_client.post(reverse("dodo_order_refund", args=(order.pk,)), {"kind": "full"}, follow=True)

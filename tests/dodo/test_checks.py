@@ -126,3 +126,19 @@ def test_bad_timeouts_and_retries(good, setting, value):
 def test_checks_are_registered_with_django():
     # The registry, not run_checks(): other apps' checks must not decide this test.
     assert set(ALL_CHECKS) <= set(registry.get_checks())
+
+
+@pytest.mark.parametrize(
+    ("backend", "expected"),
+    [
+        ("django.core.cache.backends.locmem.LocMemCache", ["dodo.W004"]),
+        ("django.core.cache.backends.dummy.DummyCache", ["dodo.W004"]),
+        ("django.core.cache.backends.redis.RedisCache", []),
+    ],
+)
+def test_the_rate_limit_needs_a_cache_every_process_shares(good, backend, expected):
+    good.CACHES = {"default": {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:6379/1"}}
+    good.DODO_RATE_LIMIT_CACHE = "default"
+    assert _ids(checks.check_rate_limit_cache) == expected
+    good.DEBUG = True
+    assert _ids(checks.check_rate_limit_cache) == []

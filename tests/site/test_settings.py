@@ -19,6 +19,8 @@ REAL_LOOKING_ENV = {
     "DODO_PAYMENTS_ENVIRONMENT": "live_mode",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
     "DEFAULT_FROM_EMAIL": "Brightshelf <orders@shop.example.com>",
+    # Shared by every process: the Dodo rate limit is kept there (dodo.W004 otherwise).
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 
