@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
 from wagtail.users.apps import WagtailUsersAppConfig
 
 
@@ -11,23 +10,14 @@ class AccountsConfig(AppConfig):
     default = True
 
     def ready(self):
-        from . import signal_handlers
+        from catalogue.receivers import connect_all
 
-        post_save.connect(
-            signal_handlers.send_activation_email_to_new_user,
-            sender=self.get_model("User"),
-            dispatch_uid="accounts.send_activation_email_to_new_user",
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            signal_handlers,
         )
-        # Support ticket emails (new ticket, replies, staff assignment).
-        from . import support_notifications
 
-        support_notifications.connect()
-
-        from catalogue.signals import order_charged_back, order_paid, order_refunded
-
-        order_paid.connect(signal_handlers.send_purchase_emails, dispatch_uid="accounts.send_purchase_emails")
-        order_refunded.connect(signal_handlers.send_refund_emails, dispatch_uid="accounts.send_refund_emails")
-        order_charged_back.connect(signal_handlers.send_chargeback_email, dispatch_uid="accounts.send_chargeback_email")
+        connect_all(signal_handlers.connections())
 
 
 class WagtailUsersConfig(WagtailUsersAppConfig):

@@ -1,4 +1,4 @@
-"""/account/: the customer portal. Later issues add products, orders and support here."""
+"""/account/: the customer portal (namespace ``portal``): overview, profile, purchases, support."""
 
 from django.urls import include, path
 
@@ -12,6 +12,15 @@ urlpatterns = [
     path("profile/email/", portal_views.EmailChangeView.as_view(), name="email_change"),
     # Purchases: the library (/account/products/), orders and downloads.
     path("", include("accounts.purchase_urls")),
-    # Support tickets (customer side); names stay in the portal namespace.
-    path("support/", include("accounts.support_urls")),
+    # Support tickets, the customer's side (URL names shared with the seller portal,
+    # see catalogue/support/links.py).
+    path("support/", portal_views.TicketListView.as_view(), name="support"),
+    path("support/new/", portal_views.TicketCreateView.as_view(), name="support_new"),
+    path("support/<int:pk>/", portal_views.TicketDetailView.as_view(), name="support_detail"),
+    path("support/<int:pk>/close/", portal_views.TicketCloseView.as_view(), name="support_close"),
+    path(
+        "support/<int:pk>/attachments/<int:message_pk>/",
+        portal_views.TicketAttachmentView.as_view(),
+        name="support_attachment",
+    ),
 ]

@@ -1,10 +1,17 @@
-"""The customer portal under /account/. Every view here starts with ``IsCustomerMixin``."""
+"""The customer portal under /account/. Every view here starts with ``IsCustomerMixin``.
+
+Support tickets: the pages are written once for both portals in
+``catalogue/support/views.py``; the customer's side is the thin subclasses at the end.
+"""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView, UpdateView
+
+from catalogue.models import MessageRole
+from catalogue.support import views as tickets
 
 from . import services
 from .exceptions import EmailAddressTaken
@@ -61,3 +68,33 @@ class EmailChangeView(IsCustomerMixin, FormView):
             % {"email": new_email, "current": self.request.user.email},
         )
         return super().form_valid(form)
+
+
+# SUPPORT TICKETS (/account/support/)
+
+
+class CustomerTicketsMixin(IsCustomerMixin):
+    """The customer's side of a ticket page: the role guard, and the role, which scopes
+    every lookup to the tickets they opened."""
+
+    role = MessageRole.CUSTOMER
+
+
+class TicketListView(CustomerTicketsMixin, tickets.TicketListView):
+    pass
+
+
+class TicketCreateView(CustomerTicketsMixin, tickets.TicketCreateView):
+    pass
+
+
+class TicketDetailView(CustomerTicketsMixin, tickets.TicketThreadView):
+    pass
+
+
+class TicketCloseView(CustomerTicketsMixin, tickets.TicketCloseView):
+    pass
+
+
+class TicketAttachmentView(CustomerTicketsMixin, tickets.TicketAttachmentView):
+    pass

@@ -3,27 +3,25 @@
 Every lookup goes through ``Order.objects.for_customer(request.user)``, so another
 customer's order id is a 404, and only a paid order (not refunded or charged back)
 downloads; a refunded or charged-back one says so with a 410. Files come from private
-storage, never from a public media URL.
+storage through ``catalogue.files.serve_private_file``, never from a public media URL.
 """
 
 import logging
-import mimetypes
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView
 from wagtail.images import get_image_model
 
 from catalogue import orders
+from catalogue.files import serve_private_file
 from catalogue.models import LOST_DISPUTE_STATUSES, Order, OrderStatus
-from catalogue.storage import get_private_storage
 
 from .mixins import IsCustomerMixin
 
@@ -77,12 +75,18 @@ class DownloadView(IsCustomerMixin, View):
         product = order.product
         if not product.file:
             raise Http404
-        ip_address = request.META.get("REMOTE_ADDR")
-        if not orders.register_download(order, ip_address=ip_address, user_agent=request.headers.get("User-Agent", "")):
-            raise PermissionDenied(_("You have used every download of this purchase. Contact the seller for help."))
-        logger.info("Order #%s: download by user #%s from %s", order.pk, request.user.pk, ip_address)
         filename = product.file_name or f"{product.slug}{_extension(product.file.name)}"
-        return _file_response(product.file.name, filename)
+        ip_address = request.META.get("REMOTE_ADDR")
+        with transaction.atomic():
+            if not orders.register_download(order, ip_address=ip_address, user_agent=request.headers.get("User-Agent", "")):
+                raise PermissionDenied(_("You have used every download of this purchase. Contact the seller for help."))
+            response = serve_private_file(request, product.file, filename)
+            if response.status_code == 404:
+                # Missing from storage (logged there): nothing was downloaded, so it is not counted.
+                transaction.set_rollback(True)
+                return response
+        logger.info("Order #%s: download by user #%s from %s", order.pk, request.user.pk, ip_address)
+        return response
 
 
 # A refunded or charged-back order's link (in a receipt, a bookmark) is gone for good:
@@ -103,19 +107,3 @@ def _extension(name):
     dot = name.rfind(".")
     return name[dot:] if dot != -1 else ""
 
-
-def _file_response(storage_name, filename):
-    """Stream the file (or hand it to the web server), with headers that keep it private."""
-    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    if settings.DOWNLOADS_X_ACCEL_PREFIX:
-        # nginx serves the file from an internal location; Django only says which one.
-        response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = settings.DOWNLOADS_X_ACCEL_PREFIX.rstrip("/") + "/" + storage_name
-        response["Content-Disposition"] = content_disposition_header(True, filename)
-    else:
-        response = FileResponse(
-            get_private_storage().open(storage_name, "rb"), as_attachment=True, filename=filename, content_type=content_type
-        )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -62,3 +62,27 @@ def send_chargeback_email(sender, order, dispute, **kwargs):
 
     dispute_pk = dispute.pk
     transaction.on_commit(lambda: send_chargeback_notice.enqueue(dispute_pk))
+
+
+def connections():
+    """Every receiver of accounts, as ``AccountsConfig.ready()`` connects them through
+    ``catalogue.receivers``; ``breaks`` marks the one sign-up cannot do without
+    (system check ``accounts.E001``)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_save
+
+    from catalogue.receivers import Connection
+    from catalogue.signals import order_charged_back, order_paid, order_refunded
+
+    return [
+        Connection(
+            post_save,
+            get_user_model(),
+            send_activation_email_to_new_user,
+            "accounts.send_activation_email_to_new_user",
+            breaks="new accounts would never get their activation link, so nobody could sign up",
+        ),
+        Connection(order_paid, None, send_purchase_emails, "accounts.send_purchase_emails"),
+        Connection(order_refunded, None, send_refund_emails, "accounts.send_refund_emails"),
+        Connection(order_charged_back, None, send_chargeback_email, "accounts.send_chargeback_email"),
+    ]

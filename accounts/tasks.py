@@ -18,7 +18,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
 
-from .emails import send_templated_email
+from catalogue.emails import send_templated_email
+
 from .tokens import activation_token_generator, make_email_change_token
 
 logger = logging.getLogger(__name__)

@@ -54,3 +54,12 @@ def check_marketplace_currency(app_configs=None, **kwargs):
             id="catalogue.E003",
         )
     ]
+
+
+@register()
+def check_receivers_connected(app_configs=None, **kwargs):
+    """``catalogue.E004``: the slug and file-cleanup receivers are connected."""
+    from . import signal_handlers
+    from .receivers import receiver_errors
+
+    return receiver_errors(signal_handlers.connections(), "catalogue.E004")

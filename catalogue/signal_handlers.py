@@ -91,3 +91,63 @@ def reindex_products_of_seller(sender, instance, raw=False, created=False, updat
     product_ids = list(ProductPage.objects.filter(seller=instance).values_list("pk", flat=True))
     if product_ids:
         transaction.on_commit(partial(reindex_products.enqueue, product_ids))
+
+
+def connections():
+    """Every receiver of the catalogue (support's included), as ``CatalogueConfig.ready()``
+    connects them through ``catalogue.receivers``; ``breaks`` marks those the
+    marketplace cannot do without (system check ``catalogue.E004``)."""
+    from django.conf import settings
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+
+    from .models import ProductCategory, ProductPage, SupportTicket
+    from .receivers import Connection
+    from .support import signal_handlers as support
+    from .support.signals import ticket_opened, ticket_replied
+
+    return [
+        # Slugs make URLs: a failure must stop the save, not store a page without one.
+        Connection(
+            pre_save,
+            ProductCategory,
+            fill_category_slug,
+            "catalogue_category_slug",
+            breaks="categories would be saved without a slug, so their URLs break",
+            critical=True,
+        ),
+        Connection(
+            pre_save,
+            ProductPage,
+            fill_product_slug,
+            "catalogue_product_slug",
+            breaks="products would be saved without a slug, so their URLs break",
+            critical=True,
+        ),
+        Connection(pre_save, ProductPage, remember_stored_product_file, "catalogue_remember_file"),
+        Connection(
+            post_save,
+            ProductPage,
+            remove_replaced_product_file,
+            "catalogue_replaced_file",
+            breaks="replaced product files would stay in storage for good",
+        ),
+        Connection(
+            post_delete,
+            ProductPage,
+            remove_deleted_product_file,
+            "catalogue_deleted_file",
+            breaks="deleted products' files would stay in storage for good",
+        ),
+        Connection(post_save, ProductCategory, reindex_products_of_category, "catalogue_reindex_category"),
+        Connection(post_save, settings.AUTH_USER_MODEL, reindex_products_of_seller, "catalogue_reindex_seller"),
+        # Support tickets: email the other side of a new ticket or reply, and each newly
+        # assigned editor.
+        Connection(ticket_opened, None, support.email_seller_about_new_ticket, "catalogue_ticket_opened_email"),
+        Connection(ticket_replied, None, support.email_other_side_about_reply, "catalogue_ticket_replied_email"),
+        Connection(
+            m2m_changed,
+            SupportTicket.assignees.through,
+            support.email_newly_assigned_staff,
+            "catalogue_ticket_assigned_email",
+        ),
+    ]

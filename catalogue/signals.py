@@ -18,12 +18,4 @@ order_refunded = Signal()
 # kwargs: order (catalogue.models.Order), dispute (catalogue.models.Dispute)
 order_charged_back = Signal()
 
-# Sent when a customer opens a support ticket, after the ticket and its first message
-# are saved (inside the transaction: receivers defer slow work with on_commit).
-# kwargs: ticket (catalogue.models.SupportTicket), message (catalogue.models.TicketMessage)
-ticket_opened = Signal()
-
-# Sent when someone replies on a ticket (not for the first message, see ticket_opened),
-# after the message is saved and the ticket's status updated; ``message.author_role``
-# says which side wrote. kwargs: ticket, message (as above)
-ticket_replied = Signal()
+# Support tickets announce their own events: catalogue/support/signals.py.

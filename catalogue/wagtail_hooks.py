@@ -26,6 +26,7 @@ from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_views
+from .extensions import SYNC_STATE, product_sync_provider
 from .formatting import format_money
 from .models import (
     LOST_DISPUTE_STATUSES,
@@ -41,16 +42,15 @@ from .models import (
     TicketStatus,
 )
 
-# Dodo sync state, read through the reverse relation the dodo app adds to product pages
-# (``dodo_product``); the catalogue imports nothing from dodo.
-DODO_SYNC_CHOICES = [("synced", _("Synced")), ("pending", _("Pending")), ("failed", _("Failed")), ("none", _("Not sent"))]
-
 
 def _dodo_sync_label(page):
-    record = getattr(page, "dodo_product", None)
-    if record is None:
-        return _("Not sent")
-    return record.get_sync_status_display()
+    # The state comes from the product sync provider's annotation (dodo registers it):
+    # the catalogue neither imports dodo nor reads its tables.
+    return product_sync_provider().label(getattr(page, SYNC_STATE, None))
+
+
+def _dodo_sync_choices():
+    return product_sync_provider().choices
 
 
 def _sellers(request):
@@ -65,12 +65,10 @@ class ProductPageFilterSet(PageFilterSet):
         label=_("Category"), queryset=ProductCategory.objects.all(), widget=CheckboxSelectMultiple
     )
     seller = MultipleUserFilter(label=_("Seller"), queryset=_sellers, widget=CheckboxSelectMultiple)
-    dodo_sync = ChoiceFilter(label=_("Dodo sync"), choices=DODO_SYNC_CHOICES, method="filter_dodo_sync")
+    dodo_sync = ChoiceFilter(label=_("Dodo sync"), choices=_dodo_sync_choices, method="filter_dodo_sync")
 
     def filter_dodo_sync(self, queryset, name, value):
-        if value == "none":
-            return queryset.filter(dodo_product__isnull=True)
-        return queryset.filter(dodo_product__sync_status=value)
+        return product_sync_provider().filter(queryset, value)
 
     class Meta:
         model = ProductPage
@@ -79,8 +77,12 @@ class ProductPageFilterSet(PageFilterSet):
 
 class ProductPageIndexView(PageIndexView):
     def get_base_queryset(self):
-        # One query for every row's seller and category, instead of two per row.
-        return super().get_base_queryset().select_related("seller", "category", "dodo_product")
+        # Rows are specific pages, fetched by a second query: the join must reach it
+        # (for_specific_subqueries), or each row's seller and category cost a query.
+        return super().get_base_queryset().select_related("seller", "category", for_specific_subqueries=True)
+
+    def annotate_queryset(self, pages):
+        return product_sync_provider().annotate(super().annotate_queryset(pages))
 
 
 class ProductPageListingViewSet(PageListingViewSet):
@@ -106,7 +108,7 @@ class ProductPageListingViewSet(PageListingViewSet):
             sort_key="sort_price",
         ),
         PageStatusColumn("status", label=_("Status"), sort_key="live", width="12%"),
-        Column("dodo_sync", label=_("Dodo sync"), accessor=_dodo_sync_label, sort_key="dodo_product__sync_status"),
+        Column("dodo_sync", label=_("Dodo sync"), accessor=_dodo_sync_label, sort_key=SYNC_STATE),
         DateColumn("latest_revision_created_at", label=_("Updated"), sort_key="latest_revision_created_at"),
     ]
 
@@ -234,7 +236,7 @@ def refuse_bulk_deleting_ordered_products(request, action_type, objects, action_
 
 # SUPPORT
 # Editors see every ticket, filter them, and assign staff to step in (each new assignee
-# is emailed by the m2m_changed receiver in accounts/support_notifications.py). Tickets
+# is emailed by the m2m_changed receiver in catalogue/support/signal_handlers.py). Tickets
 # are opened by customers in the portal, never here.
 
 
@@ -302,7 +304,7 @@ class TicketThreadPanel(Panel):
     staff or changing the status (replies belong to the customer and the seller)."""
 
     class BoundPanel(Panel.BoundPanel):
-        template_name = "support/admin/thread_panel.html"
+        template_name = "catalogue/support/admin/thread_panel.html"
 
         def get_context_data(self, parent_context=None):
             context = super().get_context_data(parent_context)

@@ -26,6 +26,7 @@ from catalogue.admin_views import can_manage_orders, order_admin_url
 from catalogue.formatting import format_money
 from catalogue.models import Order
 from catalogue.money import UnknownCurrency, from_minor
+from catalogue.receivers import recent_failures
 
 from . import refunds, sync, webhooks
 from .models import (
@@ -91,6 +92,9 @@ class SyncReportView(SyncGuardMixin, TemplateView):
             rejected_customers=customers.rejected()[:REPORT_ROWS],
             failed_events=WebhookEvent.objects.filter(status=WebhookEventStatus.FAILED)[:REPORT_ROWS],
             failed_count=DodoProduct.objects.failed().count() + DodoCustomer.objects.failed().count(),
+            # Receivers that failed (kept by catalogue.receivers): a save went on, but
+            # the Dodo work (or email) it should have queued did not happen.
+            receiver_failures=recent_failures()[:REPORT_ROWS],
         )
         return context
 

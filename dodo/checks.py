@@ -19,6 +19,9 @@ dodo.E006   ``DODO_CONNECT_TIMEOUT`` / ``DODO_READ_TIMEOUT`` is not a positive n
             ``DODO_MAX_RETRIES`` is not an integer >= 0.
 dodo.W003   ``DEBUG`` is off and ``DODO_PAYMENTS_BASE_URL`` points at this machine
             (the emulator): nobody is really charged.
+dodo.E007   A receiver that keeps Dodo in step (user -> customer, product -> product,
+            publish/unpublish/delete -> archive) is not connected: payments or checkout
+            break. The message names the receiver.
 dodo.W004   ``DEBUG`` is off and ``DODO_RATE_LIMIT_CACHE`` names a cache that is not
             shared between processes (local memory, dummy): each process then keeps
             Dodo's rate limit on its own, and together they can exceed it.
@@ -184,8 +187,9 @@ _UNSHARED_CACHES = (
 @register()
 def check_rate_limit_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """``dodo.W004``: the rate limiter's cache must be shared by every process."""
-    if settings.DEBUG:
-        return []
+    limits = (getattr(settings, "DODO_RATE_LIMIT_PER_SECOND", 10), getattr(settings, "DODO_RATE_LIMIT_PER_MINUTE", 100))
+    if settings.DEBUG or not any(limits):
+        return []  # in development, or with the limiter turned off, nothing to share
     alias = getattr(settings, "DODO_RATE_LIMIT_CACHE", "default")
     backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
     if backend not in _UNSHARED_CACHES:
@@ -198,3 +202,13 @@ def check_rate_limit_cache(app_configs: Any = None, **kwargs: Any) -> list[Check
             id="dodo.W004",
         )
     ]
+
+
+@register()
+def check_receivers_connected(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``dodo.E007``: every receiver that keeps Dodo in step is connected."""
+    from catalogue.receivers import receiver_errors
+
+    from . import signal_handlers
+
+    return receiver_errors(signal_handlers.connections(), "dodo.E007")

@@ -82,3 +82,45 @@ def schedule_reconciliation(sender, using="default", **kwargs):
     except DatabaseError:
         # The task tables of a fresh database may not exist yet for this alias.
         pass
+
+
+def connections():
+    """Every receiver of this app, as ``DodoConfig.ready()`` connects it (through the
+    wrapper in ``catalogue.receivers``); ``breaks`` marks those the marketplace cannot
+    do without, which the system check ``dodo.E007`` requires to be connected."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_migrate, post_save, pre_delete
+    from wagtail.signals import page_published, page_unpublished
+
+    from catalogue.models import ProductPage
+    from catalogue.receivers import Connection
+
+    checkout = "products would not reach Dodo, so checkout fails for them"
+    return [
+        Connection(
+            post_save,
+            get_user_model(),
+            queue_dodo_customer_sync,
+            "dodo_queue_customer_sync",
+            breaks="new users would get no Dodo customer, so their payments fail",
+        ),
+        Connection(post_save, ProductPage, queue_dodo_product_sync, "dodo_queue_product_sync", breaks=checkout),
+        Connection(page_published, ProductPage, queue_dodo_product_live_change, "dodo_product_published", breaks=checkout),
+        Connection(
+            page_unpublished,
+            ProductPage,
+            queue_dodo_product_live_change,
+            "dodo_product_unpublished",
+            breaks="unpublished products would stay buyable on Dodo",
+        ),
+        Connection(
+            pre_delete,
+            ProductPage,
+            queue_dodo_product_archive,
+            "dodo_product_archive",
+            breaks="deleted products would stay buyable on Dodo",
+        ),
+        # post_migrate is sent per app config: this app's.
+        Connection(post_migrate, apps.get_app_config("dodo"), schedule_reconciliation, "dodo_schedule_reconciliation"),
+    ]

@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from accounts.mixins import IsCustomerMixin
 from catalogue.models import Order, OrderStatus, ProductPage
 from catalogue.orders import PurchaseRefused
+from catalogue.referrals import REFERRALS_SESSION_KEY
 
 from . import fulfilment, webhooks
 from .checkout import CheckoutUnavailable, start_checkout
@@ -22,8 +23,6 @@ from .payloads import MalformedPayload
 
 logger = logging.getLogger(__name__)
 
-# Where a short-link click is remembered until checkout (seller portal writes it).
-REFERRALS_SESSION_KEY = "short_link_referrals"
 
 
 class CheckoutView(IsCustomerMixin, View):

@@ -19,7 +19,9 @@ from wagtail.actions.unpublish_page import UnpublishPageAction
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
+from catalogue.extensions import product_sync_provider
 from catalogue.models import CatalogueIndexPage, OrderStatus, ProductPage
+from catalogue.referrals import REFERRALS_SESSION_KEY
 
 from .codes import random_code
 from .models import SALE_STATUSES, ShortLink
@@ -31,7 +33,6 @@ logger = logging.getLogger(__name__)
 # How often a random short-link code is redrawn after a collision before giving up. With
 # 31^8 codes a second draw is already astronomically unlikely to be needed.
 RANDOM_CODE_ATTEMPTS = 5
-SESSION_REFERRALS_KEY = "short_link_referrals"
 
 
 class ShortLinkCodeTaken(Exception):
@@ -42,16 +43,16 @@ class ShortLinkCodeTaken(Exception):
 
 
 def seller_products(user):
-    """The seller's products for the portal list, with their sales figures and Dodo record.
+    """The seller's products for the portal list, with their sales figures and checkout state.
 
     One query for the whole page: orders are counted and summed in SQL (net of refunds,
-    see :mod:`seller_portal.stats`), and the Dodo sync record is joined.
+    see :mod:`seller_portal.stats`), and the product sync provider (dodo's) adds each
+    product's state as a subquery.
     """
     net = net_sale("orders__")
+    products = product_sync_provider().annotate(owned_by(user, ProductPage).select_related("category"))
     return (
-        owned_by(user, ProductPage)
-        .select_related("category", "dodo_product")
-        .annotate(
+        products.annotate(
             sales=Count("orders", filter=Q(orders__status__in=SALE_STATUSES)),
             revenue=Coalesce(
                 Sum(net, filter=Q(orders__status=OrderStatus.PAID)),
@@ -216,8 +217,8 @@ def follow_short_link(code, session, count=True):
     that code or its product is not live (the caller answers 404). The click is counted
     with one ``UPDATE ... SET clicks = clicks + 1``, so simultaneous clicks are never lost.
 
-    Attribution: ``session["short_link_referrals"]`` maps product ids (as strings) to the
-    code last followed for that product; checkout stores that code on the order
+    Attribution: ``session[REFERRALS_SESSION_KEY]`` (``catalogue.referrals``) maps product
+    ids (as strings) to the code last followed for that product; checkout stores that code on the order
     (``Order.referral_code``). ``count=False`` (a HEAD request, e.g. a link preview
     checking the target) resolves the link without counting or remembering anything.
     """
@@ -227,7 +228,7 @@ def follow_short_link(code, session, count=True):
     if not count:
         return link.product
     ShortLink.objects.filter(pk=link.pk).update(clicks=F("clicks") + 1, last_clicked_at=timezone.now())
-    referrals = dict(session.get(SESSION_REFERRALS_KEY) or {})
+    referrals = dict(session.get(REFERRALS_SESSION_KEY) or {})
     referrals[str(link.product_id)] = link.code
-    session[SESSION_REFERRALS_KEY] = referrals
+    session[REFERRALS_SESSION_KEY] = referrals
     return link.product

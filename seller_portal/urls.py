@@ -1,11 +1,12 @@
 """/seller/: the seller portal (namespace ``seller_portal``).
 
 Every URL that takes an id looks the object up among the signed-in seller's own rows
-(``ownership.owned_by``); ``tests/seller_portal/test_ownership.py`` walks this list and
-checks that another seller's ids are 404 on each of them.
+(``ownership.owned_by``; tickets through ``SupportTicket.objects.for_seller``), so another
+seller's id is a 404: ``tests/seller_portal/test_ownership.py`` walks this list for
+products, categories and links, ``tests/catalogue/support/test_scoping.py`` for tickets.
 """
 
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -30,6 +31,15 @@ urlpatterns = [
     path("links/new/", views.ShortLinkCreateView.as_view(), name="short_link_create"),
     path("links/<int:pk>/active/", views.ShortLinkActiveView.as_view(), name="short_link_active"),
     path("links/<int:pk>/delete/", views.ShortLinkDeleteView.as_view(), name="short_link_delete"),
-    # Support tickets (seller side) live in their own module; names stay in this namespace.
-    path("support/", include("seller_portal.support_urls")),
+    # Support tickets, the seller's side (URL names shared with the customer portal, see
+    # catalogue/support/links.py).
+    path("support/", views.TicketInboxView.as_view(), name="support"),
+    path("support/<int:pk>/", views.TicketDetailView.as_view(), name="support_detail"),
+    path("support/<int:pk>/close/", views.TicketCloseView.as_view(), name="support_close"),
+    path("support/<int:pk>/reopen/", views.TicketReopenView.as_view(), name="support_reopen"),
+    path(
+        "support/<int:pk>/attachments/<int:message_pk>/",
+        views.TicketAttachmentView.as_view(),
+        name="support_attachment",
+    ),
 ]

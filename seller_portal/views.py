@@ -4,6 +4,9 @@ Every portal view is guarded twice: ``IsSellerMixin`` (role) and, for one object
 ``SellerObjectMixin``, which looks it up among the seller's own rows only, so another
 seller's id is a 404. Views parse input, call one function of ``services`` or ``stats``
 and pick the response; the Dodo sync happens in the signals, never here.
+
+Support tickets: the pages are written once for both portals in
+``catalogue/support/views.py``; the seller's side is the thin subclasses below.
 """
 
 import logging
@@ -21,22 +24,22 @@ from django.views.decorators.http import require_safe
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView
 
 from accounts.mixins import IsSellerMixin
-from catalogue.models import CatalogueIndexPage, CategoryInUseError, ProductCategory, ProductHasOrdersError, ProductPage
+from catalogue.models import (
+    CatalogueIndexPage,
+    CategoryInUseError,
+    MessageRole,
+    ProductCategory,
+    ProductHasOrdersError,
+    ProductPage,
+)
+from catalogue.support import views as tickets
+from catalogue.support.services import seller_ticket_counts
 
 from . import services, stats
 from .forms import CategoryForm, ProductForm, ShortLinkForm
 from .mixins import SellerObjectMixin
 from .models import ShortLink
 from .ownership import owned_by
-
-# The support tickets issue adds ``catalogue.support.seller_ticket_counts(user)``, which
-# returns {"open": int, "unanswered": int}, and the dashboard's support card
-# (includes/support_summary.html, given ``support_counts``). Guarded so that the portal
-# works without it: without the function the dashboard simply leaves the card out.
-try:
-    from catalogue.support import seller_ticket_counts
-except ImportError:
-    seller_ticket_counts = None
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +68,7 @@ class DashboardView(IsSellerMixin, TemplateView):
             chart=stats.revenue_chart(user),
             best_sellers=stats.best_sellers(user),
             recent_sales=stats.recent_sales(user),
-            support_counts=seller_ticket_counts(user) if seller_ticket_counts else None,
+            support_counts=seller_ticket_counts(user),
         )
         return context
 
@@ -346,6 +349,36 @@ class ShortLinkDeleteView(SellerObjectMixin, View):
         services.delete_short_link(link)
         messages.success(request, _("%(url)s is deleted.") % {"url": url})
         return redirect("seller_portal:short_links")
+
+
+# SUPPORT TICKETS (/seller/support/)
+
+
+class SellerTicketsMixin(IsSellerMixin):
+    """The seller's side of a ticket page: the role guard, and the role, which scopes
+    every lookup to tickets about the products they sell."""
+
+    role = MessageRole.SELLER
+
+
+class TicketInboxView(SellerTicketsMixin, tickets.TicketInboxView):
+    pass
+
+
+class TicketDetailView(SellerTicketsMixin, tickets.TicketThreadView):
+    pass
+
+
+class TicketCloseView(SellerTicketsMixin, tickets.TicketCloseView):
+    pass
+
+
+class TicketReopenView(SellerTicketsMixin, tickets.TicketReopenView):
+    pass
+
+
+class TicketAttachmentView(SellerTicketsMixin, tickets.TicketAttachmentView):
+    pass
 
 
 # PUBLIC

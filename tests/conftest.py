@@ -31,6 +31,16 @@ def _media_root(settings, tmp_path):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty (local-memory) cache: nothing one test cached, such
+    as the recent receiver failures, shows up in another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def site_tree(db):
     """Root -> HomePage -> CatalogueIndexPage and the default Site; returns (home, index)."""

@@ -165,7 +165,7 @@ class SupportTicketFactory(factory.django.DjangoModelFactory):
     """An open ticket about a live product with the customer's first message (needs ``site_tree``).
 
     Pass ``first_message=False`` for a ticket without messages. For the real rules and
-    notifications, use ``catalogue.support.open_ticket`` instead.
+    notifications, use ``catalogue.support.services.open_ticket`` instead.
     """
 
     class Meta:

@@ -1,7 +1,7 @@
 """Template helpers for the portals and account pages."""
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
@@ -10,16 +10,13 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def portal_nav_link(context, view_name, label, exact=False):
-    """A portal navigation link, or nothing while ``view_name`` does not exist yet.
+    """A portal navigation link, marked current on its page and, unless ``exact``, on
+    pages below it.
 
-    Later issues add portal pages (products, orders, support...); their links appear in
-    the navigation as soon as their URL names resolve, and never point at a 404 before.
-    The link is marked current on its page and, unless ``exact``, on pages below it.
+    A ``view_name`` that does not resolve raises ``NoReverseMatch``: a wrong URL name
+    is a bug to see, not a link to leave out.
     """
-    try:
-        url = reverse(view_name)
-    except NoReverseMatch:
-        return ""
+    url = reverse(view_name)
     request = context.get("request")
     path = request.path if request else ""
     current = path == url if exact else path.startswith(url)

@@ -1,5 +1,10 @@
-"""The marketplace domain's models: products and categories, orders and downloads, support."""
+"""The marketplace domain's models: products and categories, orders and downloads, support.
 
+Support tickets are declared in ``catalogue/support/models.py`` (the support package) and
+imported here, so they stay models of this app with the same tables.
+"""
+
+from ..support.models import MessageRole, SupportTicket, SupportTicketQuerySet, TicketMessage, TicketStatus
 from .orders import (
     LOST_DISPUTE_STATUSES,
     OPEN_DISPUTE_STATUSES,
@@ -27,7 +32,6 @@ from .products import (
     TaxCategory,
     product_file_upload_to,
 )
-from .support import MessageRole, SupportTicket, SupportTicketQuerySet, TicketMessage, TicketStatus
 
 __all__ = [
     "LOST_DISPUTE_STATUSES",

@@ -233,8 +233,9 @@ MARKETPLACE_FEE_PERCENT = env.float("MARKETPLACE_FEE_PERCENT", default=10.0)
 PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)
 # Downloads allowed per paid order (0 = unlimited).
 DOWNLOAD_LIMIT_PER_ORDER = env.int("DOWNLOAD_LIMIT_PER_ORDER", default=0)
-# When set (e.g. "/protected/"), downloads are handed to the web server with
-# X-Accel-Redirect to that internal location instead of streamed by Django.
+# When set (e.g. "/protected/"), private downloads (product files, ticket attachments)
+# are handed to the web server with X-Accel-Redirect to that internal location instead
+# of streamed by Django (catalogue.files.serve_private_file).
 DOWNLOADS_X_ACCEL_PREFIX = env("DOWNLOADS_X_ACCEL_PREFIX", default="")
 
 # DODO

@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from accounts.emails import render_templated_email, send_templated_email
+from catalogue.emails import render_templated_email, send_templated_email
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,7 @@
 """The portal shells, their navigation, and the account menu."""
 
 import pytest
+from django.template import Context, Template
 from django.urls import NoReverseMatch, reverse
 
 from tests.factories import CustomerFactory, SellerFactory, StaffFactory
@@ -36,7 +37,7 @@ def test_customer_portal_is_a_real_page_with_navigation(client):
     nav = _nav(html)
     assert 'href="/account/" aria-current="page"' in nav
     assert 'href="/account/profile/"' in nav
-    # Pages that later issues add are linked once they exist, never before.
+    # Every portal page is in the navigation (a name that does not resolve is not linked).
     for name, label in CUSTOMER_NAV.items():
         url = _resolves(name)
         if url:
@@ -86,3 +87,10 @@ def test_staff_without_roles_can_still_change_their_password_from_the_menu(clien
 def test_sign_up_links_in_the_header(client):
     html = client.get("/accounts/login/").content.decode()
     assert 'class="btn btn-primary" href="/accounts/register/"' in html
+
+
+def test_a_nav_link_to_a_url_name_that_does_not_exist_is_an_error(rf):
+    # A typo in a portal navigation is a bug to see, not a link to leave out quietly.
+    template = Template('{% load accounts_tags %}{% portal_nav_link "portal:no_such_page" "Nowhere" %}')
+    with pytest.raises(NoReverseMatch):
+        template.render(Context({"request": rf.get("/account/")}))

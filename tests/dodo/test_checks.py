@@ -139,6 +139,10 @@ def test_checks_are_registered_with_django():
 def test_the_rate_limit_needs_a_cache_every_process_shares(good, backend, expected):
     good.CACHES = {"default": {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:6379/1"}}
     good.DODO_RATE_LIMIT_CACHE = "default"
+    good.DODO_RATE_LIMIT_PER_SECOND, good.DODO_RATE_LIMIT_PER_MINUTE = 10, 100
     assert _ids(checks.check_rate_limit_cache) == expected
     good.DEBUG = True
+    assert _ids(checks.check_rate_limit_cache) == []
+    # With the limiter turned off there is nothing to share.
+    good.DEBUG, good.DODO_RATE_LIMIT_PER_SECOND, good.DODO_RATE_LIMIT_PER_MINUTE = False, 0, 0
     assert _ids(checks.check_rate_limit_cache) == []

@@ -3,7 +3,7 @@
 The URLs are read from the resolver (the ``seller_portal`` namespace), so a page added
 later is covered the day it appears; a URL with an id this test cannot fill fails
 ``test_every_object_url_is_covered`` until it is taught which object the id names.
-Support URLs belong to the support tickets issue and its tests.
+Ticket URLs are checked by tests/catalogue/support/test_scoping.py.
 """
 
 import re

@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from catalogue.models import OrderStatus
+from catalogue.referrals import REFERRALS_SESSION_KEY
 from seller_portal import codes, services
 from seller_portal.models import ShortLink
 from tests.factories import OrderFactory, ProductPageFactory, ShortLinkFactory
@@ -157,7 +158,7 @@ def test_a_head_request_is_answered_but_not_counted(client, site_tree):
     assert response.status_code == 302
     link.refresh_from_db()
     assert link.clicks == 0
-    assert services.SESSION_REFERRALS_KEY not in client.session
+    assert REFERRALS_SESSION_KEY not in client.session
 
 
 def test_clicks_are_counted_in_the_database_not_from_a_stale_copy(client, site_tree):
@@ -194,14 +195,14 @@ def test_following_a_link_remembers_the_code_for_the_products_checkout(client, s
     second = ShortLinkFactory(code="second")
     client.get("/s/first/")
     client.get("/s/second/")
-    assert client.session[services.SESSION_REFERRALS_KEY] == {
+    assert client.session[REFERRALS_SESSION_KEY] == {
         str(first.product_id): "first",
         str(second.product_id): "second",
     }
     # The last link followed to a product wins.
     third = ShortLinkFactory(code="third", product=first.product, seller=first.seller)
     client.get("/s/THIRD/")
-    assert client.session[services.SESSION_REFERRALS_KEY][str(third.product_id)] == "third"
+    assert client.session[REFERRALS_SESSION_KEY][str(third.product_id)] == "third"
 
 
 # LISTING

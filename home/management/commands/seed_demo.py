@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from accounts.demo import DEMO_PASSWORD, seed_users
 from catalogue.demo import seed_catalogue
 from catalogue.order_demo import seed_orders
-from catalogue.support_demo import seed_tickets
+from catalogue.support.demo import seed_tickets
 from home.site_tree import ensure_site_tree
 from seller_portal.demo import seed_short_links
 

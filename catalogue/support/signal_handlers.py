@@ -1,0 +1,50 @@
+"""Receivers that turn support ticket events into emails; connected in ``CatalogueConfig.ready()``.
+
+The services announce what happened (``ticket_opened``, ``ticket_replied``) and Django
+the ``assignees`` m2m change; these receivers only decide who hears about it and enqueue
+a task that takes ids, after the transaction commits: a rolled-back reply emails nobody,
+and a slow mail server never holds up the request. The emails themselves are in
+``tasks.py``.
+"""
+
+import logging
+from functools import partial
+
+from django.db import transaction
+
+from .tasks import send_ticket_assigned_email, send_ticket_opened_email, send_ticket_reply_email
+
+logger = logging.getLogger(__name__)
+
+
+def email_seller_about_new_ticket(sender, ticket, message, **kwargs):
+    """``ticket_opened``: the product's seller hears of the question."""
+    transaction.on_commit(partial(send_ticket_opened_email.enqueue, message.pk))
+
+
+def email_other_side_about_reply(sender, ticket, message, **kwargs):
+    """``ticket_replied``: a seller's reply goes to the customer, a customer's to the seller."""
+    transaction.on_commit(partial(send_ticket_reply_email.enqueue, message.pk))
+
+
+def email_newly_assigned_staff(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """``m2m_changed`` on ``SupportTicket.assignees``: email each person just assigned, once.
+
+    Only ``post_add`` counts, and its ``pk_set`` holds only the rows that were really
+    inserted (Django leaves out people already assigned), so saving the admin form again
+    or assigning someone twice sends nothing new. Removals and clears send nothing.
+
+    Both directions are handled: ``ticket.assignees.add(user)`` (``reverse=False``:
+    ``instance`` is the ticket, ``pk_set`` user ids) and
+    ``user.assigned_support_tickets.add(ticket)`` (``reverse=True``: the other way round).
+    """
+    if action != "post_add" or not pk_set:
+        return
+    if reverse:
+        pairs = [(ticket_id, instance.pk) for ticket_id in sorted(pk_set)]
+    else:
+        pairs = [(instance.pk, user_id) for user_id in sorted(pk_set)]
+    for ticket_id, user_id in pairs:
+        logger.info("Ticket #%s: user #%s assigned, emailing them after commit", ticket_id, user_id)
+        transaction.on_commit(partial(send_ticket_assigned_email.enqueue, ticket_id, user_id))
+

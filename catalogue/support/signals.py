@@ -1,0 +1,13 @@
+"""Signals support tickets send; ``signal_handlers.py`` turns them into emails."""
+
+from django.dispatch import Signal
+
+# Sent when a customer opens a support ticket, after the ticket and its first message
+# are saved (inside the transaction: receivers defer slow work with on_commit).
+# kwargs: ticket (catalogue.models.SupportTicket), message (catalogue.models.TicketMessage)
+ticket_opened = Signal()
+
+# Sent when someone replies on a ticket (not for the first message, see ticket_opened),
+# after the message is saved and the ticket's status updated; ``message.author_role``
+# says which side wrote. kwargs: ticket, message (as above)
+ticket_replied = Signal()

@@ -1,0 +1,115 @@
+"""Support ticket emails, run by django-tasks after the change that caused them commits.
+
+``services.py`` decides what happened to a ticket and announces it (``signals.py``);
+``signal_handlers.py`` enqueues these tasks; they load the rows by id, re-check that the
+email still makes sense and send it through the site's templated email dispatcher
+(``catalogue/emails.py``). Every email goes to exactly one person, the other side of the
+conversation (or the staff member just assigned), and links back to the thread.
+A failure to send is logged with the ticket's id and returned (``False``), never raised:
+the message is saved whatever the mail server says.
+"""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django_tasks import task
+
+from ..emails import send_templated_email
+from .links import ADMIN_TICKET, portal_url
+from .models import MessageRole, SupportTicket, TicketMessage
+
+logger = logging.getLogger(__name__)
+
+
+def _absolute(path):
+    """Links in emails are built from SITE_URL, never from a request's Host header."""
+    return f"{settings.SITE_URL}{path}"
+
+
+def thread_url(ticket, for_role):
+    """The absolute link to the ticket for a customer, a seller or an editor (``"staff"``)."""
+    if for_role in (MessageRole.CUSTOMER, MessageRole.SELLER):
+        return _absolute(portal_url(for_role, "support_detail", pk=ticket.pk))
+    return _absolute(reverse(ADMIN_TICKET, args=[ticket.pk]))
+
+
+def _load_message(message_id, purpose):
+    message = (
+        TicketMessage.objects.select_related("ticket__customer", "ticket__product__seller", "author")
+        .filter(pk=message_id)
+        .first()
+    )
+    if message is None:
+        logger.warning("Ticket message #%s: %s email not sent, the message no longer exists", message_id, purpose)
+    return message
+
+
+def _send(ticket, purpose, template, context, recipient):
+    """Send one templated email to ``recipient``; log and return ``False`` on failure."""
+    if not recipient.is_active:
+        logger.info("Ticket #%s: %s email skipped, user #%s is inactive", ticket.pk, purpose, recipient.pk)
+        return False
+    context = {"ticket": ticket, "recipient": recipient, **context}
+    try:
+        send_templated_email(f"catalogue/emails/{template}", context, to=[recipient.email])
+    except OSError as exc:  # smtplib.SMTPException and socket errors are OSErrors
+        logger.warning("Ticket #%s: %s email to user #%s failed: %s", ticket.pk, purpose, recipient.pk, exc)
+        return False
+    logger.info("Ticket #%s: %s email sent to user #%s", ticket.pk, purpose, recipient.pk)
+    return True
+
+
+@task(backend="db")
+def send_ticket_opened_email(message_id):
+    """Tell the product's seller that a customer asked a question (the first message)."""
+    message = _load_message(message_id, "new ticket")
+    if message is None:
+        return False
+    ticket = message.ticket
+    if ticket.product is None:
+        logger.info("Ticket #%s: new ticket email skipped, the product was deleted", ticket.pk)
+        return False
+    context = {"message": message, "thread_url": thread_url(ticket, MessageRole.SELLER)}
+    return _send(ticket, "new ticket", "ticket_new", context, ticket.product.seller)
+
+
+@task(backend="db")
+def send_ticket_reply_email(message_id):
+    """Email a reply to the other side: a seller's to the customer, a customer's to the seller."""
+    message = _load_message(message_id, "reply")
+    if message is None:
+        return False
+    ticket = message.ticket
+    if message.author_role == MessageRole.SELLER:
+        recipient, template, role = ticket.customer, "ticket_reply_to_customer", MessageRole.CUSTOMER
+    else:
+        if ticket.product is None:
+            logger.info("Ticket #%s: reply email skipped, the product was deleted", ticket.pk)
+            return False
+        recipient, template, role = ticket.product.seller, "ticket_reply_to_seller", MessageRole.SELLER
+    if recipient.pk == message.author_id:
+        # Nobody needs an email about their own message.
+        return False
+    context = {"message": message, "thread_url": thread_url(ticket, role)}
+    return _send(ticket, "reply", template, context, recipient)
+
+
+@task(backend="db")
+def send_ticket_assigned_email(ticket_id, user_id):
+    """Tell a staff member they were assigned to a ticket, if they still are."""
+    ticket = SupportTicket.objects.select_related("customer", "product__seller").filter(pk=ticket_id).first()
+    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    if ticket is None or user is None:
+        logger.warning("Ticket #%s: assignment email to user #%s not sent, one of them is gone", ticket_id, user_id)
+        return False
+    if not user.is_staff or not ticket.assignees.filter(pk=user_id).exists():
+        logger.info("Ticket #%s: assignment email skipped, user #%s is no longer an assigned editor", ticket_id, user_id)
+        return False
+    context = {
+        "assignee": user,
+        "message_count": ticket.messages.count(),
+        "thread_url": thread_url(ticket, "staff"),
+    }
+    return _send(ticket, "assignment", "ticket_assigned", context, user)
