@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import IntegrityError
 from django.template.loader import render_to_string
 from wagtail.models import Page, Site
@@ -64,21 +63,6 @@ def test_site_tree_is_idempotent(site_tree):
     assert Page.objects.count() == before
     assert HomePage.objects.count() == 1
     assert CatalogueIndexPage.objects.count() == 1
-
-
-def test_seed_demo_twice_changes_nothing(capsys):
-    call_command("seed_demo")
-    first = capsys.readouterr().out
-    User = get_user_model()
-    counts = (User.objects.count(), Page.objects.count())
-    call_command("seed_demo")
-    second = capsys.readouterr().out
-    assert (User.objects.count(), Page.objects.count()) == counts
-    for email in ("editor@example.com", "maya@example.com", "chloe@example.com"):
-        assert email in first and email in second
-    assert User.objects.get(email="editor@example.com").is_staff
-    assert User.objects.filter(is_seller=True).count() == 2
-    assert User.objects.filter(is_customer=True, is_seller=False).count() == 2
 
 
 def test_email_is_unique_regardless_of_case():

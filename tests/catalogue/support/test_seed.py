@@ -2,7 +2,6 @@
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 
 from catalogue.models import SupportTicket, TicketStatus
 from catalogue.support.demo import DEMO_TICKETS, seed_tickets
@@ -49,16 +48,3 @@ def test_seed_tickets_skips_what_it_cannot_make(site_tree):
     assert seed_tickets([CustomerFactory()]) == 0  # needs two customers
     assert seed_tickets([CustomerFactory(), CustomerFactory()]) == 0  # no demo products
     assert not SupportTicket.objects.exists()
-
-
-def test_seed_demo_reports_the_tickets(monkeypatch, capsys, site_tree):
-    # The catalogue part is tested in tests/home; here it only makes the products tickets need.
-    def small_catalogue(sellers):
-        for i, title in enumerate(sorted({demo.product_title for demo in DEMO_TICKETS})):
-            ProductPageFactory(title=title, seller=sellers[i % len(sellers)])
-        return {"categories": 0, "products": 5}
-
-    monkeypatch.setattr("home.management.commands.seed_demo.seed_catalogue", small_catalogue)
-    call_command("seed_demo")
-    assert f"Support tickets: {len(DEMO_TICKETS)} new" in capsys.readouterr().out
-    assert SupportTicket.objects.filter(assignees__email="editor@example.com").count() == 1
