@@ -49,7 +49,7 @@ class LibraryView(IsCustomerMixin, ListView):
     paginate_by = 24
 
     def get_queryset(self):
-        return _with_product_cards(Order.objects.for_customer(self.request.user).downloadable()).order_by("-paid_at")
+        return _with_product_cards(Order.objects.for_customer(self.request.user).paid()).order_by("-paid_at")
 
 
 class OrdersView(IsCustomerMixin, ListView):

@@ -55,7 +55,7 @@ def owned_order(customer, product):
     """The customer's paid (downloadable) order of the product, or None."""
     if not customer.is_authenticated:
         return None
-    return Order.objects.for_customer(customer).downloadable().filter(product=product).first()
+    return Order.objects.for_customer(customer).paid().filter(product=product).first()
 
 
 def check_can_buy(customer, product):

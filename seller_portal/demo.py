@@ -14,7 +14,6 @@ from django.utils import timezone
 from catalogue.models import ProductPage
 
 from .models import ShortLink
-from .ownership import owned_by
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ def seed_short_links(sellers):
     created = 0
     for seller, links in zip(sellers, DEMO_LINKS, strict=False):
         for demo in links:
-            product = owned_by(seller, ProductPage).filter(title=demo.product_title).first()
+            product = ProductPage.objects.for_seller(seller).filter(title=demo.product_title).first()
             if product is None:
                 logger.info(
                     "Demo short link %s: seller #%s has no product %r, skipped",

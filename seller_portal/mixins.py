@@ -2,14 +2,12 @@
 
 ``IsSellerMixin`` decides who may use the portal at all; ``SellerObjectMixin`` finds the
 one object a view works on among the signed-in seller's own rows
-(:func:`seller_portal.ownership.owned_by`), so another seller's id is a 404.
+(``Model.objects.for_seller``, ``catalogue.ownership``), so another seller's id is a 404.
 """
 
 from django.shortcuts import get_object_or_404
 
 from accounts.mixins import IsSellerMixin
-
-from .ownership import owned_by
 
 
 class SellerObjectMixin(IsSellerMixin):
@@ -18,7 +16,7 @@ class SellerObjectMixin(IsSellerMixin):
     model = None
 
     def get_queryset(self):
-        return owned_by(self.request.user, self.model)
+        return self.model._default_manager.for_seller(self.request.user)
 
     def get_object(self, queryset=None):
         return get_object_or_404(queryset if queryset is not None else self.get_queryset(), pk=self.kwargs["pk"])

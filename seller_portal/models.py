@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Order, OrderStatus
+from catalogue.ownership import SELLER, OwnedQuerySet
 
 from .codes import CODE_MAX_LENGTH
 
@@ -21,7 +22,9 @@ from .codes import CODE_MAX_LENGTH
 SALE_STATUSES = (OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.CHARGEBACK)
 
 
-class ShortLinkQuerySet(models.QuerySet):
+class ShortLinkQuerySet(OwnedQuerySet):
+    OWNER_FIELDS = {SELLER: "seller"}
+
     def with_code(self, code):
         """The link with ``code``, in any letter case (``Spring-Sale`` = ``spring-sale``).
 

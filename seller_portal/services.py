@@ -25,7 +25,6 @@ from catalogue.referrals import REFERRALS_SESSION_KEY
 
 from .codes import random_code
 from .models import SALE_STATUSES, ShortLink
-from .ownership import owned_by
 from .stats import net_sale
 
 logger = logging.getLogger(__name__)
@@ -50,7 +49,7 @@ def seller_products(user):
     product's state as a subquery.
     """
     net = net_sale("orders__")
-    products = product_sync_provider().annotate(owned_by(user, ProductPage).select_related("category"))
+    products = product_sync_provider().annotate(ProductPage.objects.for_seller(user).select_related("category"))
     return (
         products.annotate(
             sales=Count("orders", filter=Q(orders__status__in=SALE_STATUSES)),
@@ -168,7 +167,7 @@ def delete_category(category, seller):
 
 def seller_short_links(user):
     """The seller's short links with their product and sales (one query)."""
-    return owned_by(user, ShortLink).select_related("product").with_sales()
+    return ShortLink.objects.for_seller(user).select_related("product").with_sales()
 
 
 def create_short_link(seller, product, code=""):

@@ -36,7 +36,6 @@ from django.utils import timezone
 from catalogue.models import Order, OrderStatus, ProductPage
 
 from .models import SALE_STATUSES
-from .ownership import owned_by
 
 CHART_DAYS = 30
 BEST_SELLERS_LIMIT = 5
@@ -118,7 +117,7 @@ def revenue_summary(user, today=None):
 
 def product_counts(user):
     """How many of the seller's products are live and how many are drafts (one query)."""
-    counts = owned_by(user, ProductPage).aggregate(
+    counts = ProductPage.objects.for_seller(user).aggregate(
         live_count=Count("pk", filter=Q(live=True)),
         draft_count=Count("pk", filter=Q(live=False)),
     )

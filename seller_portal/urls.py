@@ -1,7 +1,7 @@
 """/seller/: the seller portal (namespace ``seller_portal``).
 
 Every URL that takes an id looks the object up among the signed-in seller's own rows
-(``ownership.owned_by``; tickets through ``SupportTicket.objects.for_seller``), so another
+(``Model.objects.for_seller``, from ``catalogue.ownership``), so another
 seller's id is a 404: ``tests/seller_portal/test_ownership.py`` walks this list for
 products, categories and links, ``tests/catalogue/support/test_scoping.py`` for tickets.
 """

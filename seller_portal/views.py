@@ -39,7 +39,6 @@ from . import services, stats
 from .forms import CategoryForm, ProductForm, ShortLinkForm
 from .mixins import SellerObjectMixin
 from .models import ShortLink
-from .ownership import owned_by
 
 logger = logging.getLogger(__name__)
 
@@ -232,7 +231,7 @@ class CategoryListView(IsSellerMixin, ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        return owned_by(self.request.user, ProductCategory).annotate(product_count=Count("products")).order_by("name")
+        return ProductCategory.objects.for_seller(self.request.user).annotate(product_count=Count("products")).order_by("name")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -299,7 +298,7 @@ class ShortLinkCreateView(IsSellerMixin, View):
     template_name = "seller_portal/short_link_form.html"
 
     def get_form(self, data=None):
-        products = owned_by(self.request.user, ProductPage).order_by("title")
+        products = ProductPage.objects.for_seller(self.request.user).order_by("title")
         initial = {}
         product_id = self.request.GET.get("product", "")
         if product_id.isdigit():

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ..money import round_money
+from ..ownership import CUSTOMER, SELLER, OwnedQuerySet
 
 
 class OrderStatus(models.TextChoices):
@@ -45,20 +46,13 @@ class InvalidOrderTransition(Exception):
         self.order, self.status = order, status
 
 
-class OrderQuerySet(models.QuerySet):
-    def for_customer(self, user):
-        """The signed-in customer's own orders (the owner filter for every portal lookup)."""
-        return self.filter(customer=user)
-
-    def for_seller(self, user):
-        """Orders of products the seller sold."""
-        return self.filter(seller=user)
+class OrderQuerySet(OwnedQuerySet):
+    # The buyer's orders, and the orders of what a seller sold (frozen at checkout).
+    OWNER_FIELDS = {CUSTOMER: "customer", SELLER: "seller"}
 
     def paid(self):
         """Orders whose buyer may download the product: paid, not refunded or charged back."""
         return self.filter(status=OrderStatus.PAID)
-
-    downloadable = paid
 
     def flagged(self):
         return self.filter(needs_review=True)
@@ -307,9 +301,8 @@ class LedgerKind(models.TextChoices):
     DISPUTE_LOSS = "dispute_loss", _("Dispute lost")
 
 
-class LedgerEntryQuerySet(models.QuerySet):
-    def for_seller(self, user):
-        return self.filter(seller=user)
+class LedgerEntryQuerySet(OwnedQuerySet):
+    OWNER_FIELDS = {SELLER: "seller"}
 
     def balance(self):
         """``{"earned", "held", "available"}``: sums of the rows, never stored totals."""

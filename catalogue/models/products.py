@@ -30,6 +30,7 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from ..money import to_minor
+from ..ownership import SELLER, OwnedQuerySet
 from ..slugs import unique_product_slug
 from ..storage import get_private_storage, private_upload_path
 from ..validators import (
@@ -61,6 +62,11 @@ class TaxCategory(models.TextChoices):
     E_BOOK = "e_book", _("E-book")
     EDTECH = "edtech", _("Education technology")
     LIVE_TUTORING = "live_tutoring", _("Live tutoring")
+
+
+class ProductCategoryQuerySet(OwnedQuerySet):
+    # A seller manages the categories they created; editors manage all of them.
+    OWNER_FIELDS = {SELLER: "owner"}
 
 
 class ProductCategory(models.Model):
@@ -97,6 +103,8 @@ class ProductCategory(models.Model):
         help_text=_("The seller who created this category, if any; editors own the rest."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ProductCategoryQuerySet.as_manager()
 
     panels = [
         FieldPanel("name"),
@@ -166,8 +174,10 @@ class ProductHasOrdersError(ProtectedError):
         return self.args[0]
 
 
-class ProductPageQuerySet(PageQuerySet):
+class ProductPageQuerySet(OwnedQuerySet, PageQuerySet):
     """Product queries used by listings, the home page and related products."""
+
+    OWNER_FIELDS = {SELLER: "seller"}
 
     def with_card_data(self, cover_spec=CARD_COVER_SPEC):
         """Load what a product card shows (seller, category, cover thumbnail) up front.

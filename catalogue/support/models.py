@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..ownership import CUSTOMER, SELLER, OwnedQuerySet
 from ..storage import get_private_storage, private_upload_path
 from ..validators import check_upload, validate_no_nul
 
@@ -55,25 +56,17 @@ def unanswered_q(prefix=""):
     )
 
 
-class SupportTicketQuerySet(models.QuerySet):
+class SupportTicketQuerySet(OwnedQuerySet):
     """The owner filters every portal lookup goes through: a foreign ticket is a 404."""
 
-    def for_customer(self, user):
-        """Tickets the signed-in customer opened."""
-        return self.filter(customer=user)
-
-    def for_seller(self, user):
-        """Tickets about the seller's products (a product that was deleted has no seller)."""
-        return self.filter(product__seller=user)
+    # The customer who opened a ticket, and the seller of the product it is about (a
+    # product that was deleted has no seller).
+    OWNER_FIELDS = {CUSTOMER: "customer", SELLER: "product__seller"}
 
     def for_party(self, role, user):
-        """The tickets ``user`` takes part in as ``role`` (a :class:`MessageRole`): the one
+        """The tickets ``user`` takes part in as ``role`` (a :class:`MessageRole`): the
         owner filter of both portals' ticket pages."""
-        if role == MessageRole.CUSTOMER:
-            return self.for_customer(user)
-        if role == MessageRole.SELLER:
-            return self.for_seller(user)
-        raise ValueError(f"No tickets belong to the role {role!r}")
+        return self.owned_by(user, str(role))
 
     def not_closed(self):
         return self.exclude(status=TicketStatus.CLOSED)
