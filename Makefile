@@ -10,7 +10,7 @@ EMULATOR_PORT ?= 8010
 DEV_DODO_KEY ?= dev-emulator-key
 DEV_DODO_WEBHOOK_KEY ?= whsec_ZGV2LWVtdWxhdG9yLXdlYmhvb2stc2VjcmV0LTEyMzQ=
 
-.PHONY: run test test-all install venv migrate seed lint screenshots clean
+.PHONY: run test test-all install venv migrate seed lint screenshots clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,12 @@ run: install
 	  SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} \
 	  bash scripts/run.sh
 
-## test: the whole suite on SQLite (browser tests skip without Chromium)
+## test: the whole suite on SQLite, on both cores (browser tests skip without Chromium)
+# loadfile keeps each test module on one worker: a module's shared fixtures (the demo
+# shop in tests/home/test_seed_demo.py) are built once per run.
+PYTEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 ## lint: ruff
 lint: install
@@ -49,6 +52,12 @@ lint: install
 ## screenshots: regenerate docs/screenshots/ (needs Debian's chromium)
 screenshots: install
 	SCREENSHOTS=1 $(PY) -m pytest -m browser tests/browser/test_screenshots.py -q
+
+## bench: build 1k/10k/100k products and orders, serve with gunicorn, load with wrk (about
+## 10 minutes; installs wrk if missing; not part of `make test`); BENCH_ARGS=--help for options
+bench: install
+	bash bench/prepare.sh $(BENCH_ARGS)
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
