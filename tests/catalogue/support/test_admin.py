@@ -94,7 +94,9 @@ def test_editors_cannot_create_or_delete_tickets_here(client, editor, tickets):
     assert tickets["open"].__class__.objects.filter(pk=tickets["open"].pk).exists()
 
 
-def test_support_tickets_sit_in_the_catalogue_menu(client, editor):
+def test_support_tickets_sit_in_the_catalogue_menu(client, editor, site_tree):
+    # site_tree: the admin's dashboard needs Wagtail's root page, which a transactional
+    # test (browser, concurrency) that ran before in this worker has flushed.
     request = client.get("/admin/").wsgi_request
     catalogue = next(item for item in admin_menu.menu_items_for_request(request) if item.name == "catalogue")
     labels = [str(item.label) for item in catalogue.menu.menu_items_for_request(request)]
