@@ -6,7 +6,6 @@ after one warm-up request, which generates the cover thumbnails once, as the fir
 visitor after an upload would.
 """
 
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -95,9 +94,7 @@ def catalogue(request, site_tree):
                 category=categories[number % 3], seller=sellers[number % 2], cover_image=images[number % 3]
             )
     else:
-        started = time.monotonic()
         bulk_create_products(index, request.param, categories, sellers, images)
-        assert time.monotonic() - started < 30
     assert ProductPage.objects.live().count() == request.param
     product = ProductPage.objects.live().filter(category=categories[0]).first()
     return {"count": request.param, "category": categories[0], "product": product}

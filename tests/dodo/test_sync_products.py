@@ -5,7 +5,6 @@ the admin and the seller portal use); on-commit callbacks run as they would afte
 real request, and the emulator's request log shows exactly what reached "Dodo".
 """
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -252,13 +251,15 @@ def test_timed_out_create_leaves_no_duplicate(make_product, dodo_emulator):
     assert len(creates) == 1
 
 
-def test_a_hanging_dodo_keeps_a_product_save_under_two_seconds(make_product, dodo_emulator):
+def test_a_hanging_dodo_does_not_stop_a_product_save(make_product, dodo_emulator):
+    # How long a save takes while Dodo hangs is measured by `make bench`; here: the save
+    # succeeds, the sync waited on one call (one read timeout, the POST is not retried)
+    # and is recorded as failed for the retry.
     dodo_emulator.hang(10, 5)
-    started = time.monotonic()
     page = make_product()
-    elapsed = time.monotonic() - started
-    assert elapsed < 2.0
-    assert DodoProduct.objects.get(page=page).sync_status == SyncStatus.FAILED
+    record = DodoProduct.objects.get(page=page)
+    assert record.sync_status == SyncStatus.FAILED and "timeout" in record.sync_error
+    assert len(_product_calls(dodo_emulator, "POST")) == 1
 
 
 def test_dodo_sync_archives_products_deleted_while_dodo_was_down(make_product, dodo_emulator, commit):
