@@ -23,33 +23,22 @@ from PIL import ImageDraw, ImageFont
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
+from .defaults import DEFAULT_CATEGORIES
 from .models import CatalogueIndexPage, ProductCategory, ProductPage, TaxCategory
 
 logger = logging.getLogger(__name__)
 
 COVER_SIZE = (1200, 900)
 
-# (slug, name, description, gradient from, gradient to)
-CATEGORIES = [
-    ("e-books", "E-books", "Guides and novels to read on any device, as PDF or EPUB.", "#312e81", "#7c3aed"),
-    (
-        "templates",
-        "Templates",
-        "Ready-made layouts for slides, documents, websites and social posts.",
-        "#0f766e",
-        "#22d3ee",
-    ),
-    ("sound-packs", "Sound packs", "Samples, loops and effects for music and video makers.", "#9d174d", "#f97316"),
-    ("photography", "Photography", "Stock photos and presets from working photographers.", "#1e3a8a", "#38bdf8"),
-    ("courses", "Courses", "Self-paced lessons with workbooks and exercises.", "#14532d", "#84cc16"),
-    (
-        "planners",
-        "Planners & spreadsheets",
-        "Budgets, trackers and planners that keep life in order.",
-        "#7c2d12",
-        "#facc15",
-    ),
-]
+# The demo's categories are the defaults, each with a cover gradient (from, to).
+CATEGORY_COLOURS = {
+    "e-books": ("#312e81", "#7c3aed"),
+    "templates": ("#0f766e", "#22d3ee"),
+    "sound-packs": ("#9d174d", "#f97316"),
+    "photography": ("#1e3a8a", "#38bdf8"),
+    "courses": ("#14532d", "#84cc16"),
+    "planners": ("#7c2d12", "#facc15"),
+}
 
 # Which demo file each category's products carry.
 FILE_KINDS = {
@@ -139,12 +128,12 @@ def seed_catalogue(sellers):
     created = {"categories": 0, "products": 0}
     categories = {}
     colours = {}
-    for slug, name, description, start, end in CATEGORIES:
+    for slug, name, description in DEFAULT_CATEGORIES:
         category, was_created = ProductCategory.objects.get_or_create(
             slug=slug, defaults={"name": name, "description": description}
         )
         categories[slug] = category
-        colours[slug] = (start, end)
+        colours[slug] = CATEGORY_COLOURS[slug]
         created["categories"] += was_created
 
     now = timezone.now()

@@ -1,9 +1,14 @@
 """Builds the minimal Wagtail tree the site needs: root -> HomePage -> CatalogueIndexPage.
 
-Used by ``seed_demo`` and by the test fixtures (live-server tests flush the database,
-data-migration rows included, so the tree has to be buildable from code).
+Used by ``bootstrap_site`` (a new deploy), ``seed_demo`` and the test fixtures
+(live-server tests flush the database, data-migration rows included, so the tree has to
+be buildable from code).
 """
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from wagtail.models import Collection, Locale, Page, Site
 
@@ -83,3 +88,43 @@ def ensure_site_tree():
             )
         )
     return home, index
+
+
+def site_address(site_url):
+    """``(hostname, port)`` of the public address ``site_url`` (``https://shop.example.com``).
+
+    The port is the URL's own, else the scheme's (443 for https, 80 for http): Wagtail
+    builds full URLs of pages (sitemaps, emails, admin previews) from the Site record.
+    """
+    parts = urlsplit(site_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ImproperlyConfigured(f"SITE_URL must be an http(s) address such as https://shop.example.com, not {site_url!r}.")
+    return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+
+
+@transaction.atomic
+def bootstrap_site(site_url=None, site_name=None):
+    """What a new deploy needs before anyone can sell: the page tree, and the default
+    Site answering on ``SITE_URL`` under the marketplace's name.
+
+    Idempotent: run it on every deploy. An existing default Site is moved to ``SITE_URL``
+    (the address the shop is reached at is the environment's to say); pages editors have
+    changed are left as they are. Creates no users. Returns ``(home, index, site)``.
+    """
+    hostname, port = site_address(site_url or settings.SITE_URL)
+    home, index = ensure_site_tree()
+    site = Site.objects.get(is_default_site=True)
+    wanted = {"hostname": hostname, "port": port, "site_name": site_name or settings.MARKETPLACE_NAME}
+    changed = [field for field, value in wanted.items() if getattr(site, field) != value]
+    if changed:
+        # Another (non-default) Site on the same address would make the save fail: say so.
+        clash = Site.objects.filter(hostname=hostname, port=port).exclude(pk=site.pk).first()
+        if clash is not None:
+            raise ImproperlyConfigured(
+                f"Another site ({clash.site_name or clash.pk}) already answers on {hostname}:{port}; "
+                "remove it in Wagtail admin (Settings -> Sites) or change SITE_URL."
+            )
+        for field in changed:
+            setattr(site, field, wanted[field])
+        site.save(update_fields=changed)
+    return home, index, site
