@@ -1,10 +1,12 @@
 """Slow account work, run by django-tasks: sending the emails that carry links.
 
 Tasks take primitive ids (they may run in a worker, later, on another host), load what
-they need, and re-check that the email still makes sense before sending. A failure to
-send is logged with the user's id and reported through the return value (``True`` when
-sent), never raised: sign-up, reset and profile changes must succeed without email, and
-the person can ask again ("resend").
+they need, and re-check that the email still makes sense before sending. They send
+through ``catalogue.emails.send_email_from_task``: once per task result, and a failure to
+send (SMTP error or ``EMAIL_TIMEOUT``) is logged with the user's id, retried later by the
+worker (``attempt``) and raised, so the task result is FAILED; the person's sign-up, reset
+or profile change has succeeded already, and they can ask again ("resend"). A task
+returns ``True`` when the email is sent, ``False`` when it had no reason to send it.
 """
 
 import logging
@@ -18,7 +20,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
 
-from catalogue.emails import send_templated_email
+from catalogue.emails import send_email_from_task
 
 from .tokens import activation_token_generator, make_email_change_token
 
@@ -43,19 +45,13 @@ def _get_user(user_id, purpose):
         return None
 
 
-def _send(user_id, purpose, template_prefix, context, to):
-    """Send one templated email; log and return ``False`` if the mail server fails."""
-    try:
-        send_templated_email(template_prefix, context, to=to)
-    except OSError as exc:  # smtplib.SMTPException and socket errors are OSErrors
-        logger.warning("User #%s: %s email failed: %s", user_id, purpose, exc)
-        return False
-    logger.info("User #%s: %s email sent", user_id, purpose)
-    return True
+def _send(context, user_id, purpose, template_prefix, template_context, to):
+    """Send one templated email for the task running with ``context`` (see the module)."""
+    return send_email_from_task(context, template_prefix, template_context, to, about=f"User #{user_id}: {purpose}")
 
 
-@task(backend="db")
-def send_activation_email(user_id):
+@task(backend="db", takes_context=True)
+def send_activation_email(context, user_id, attempt=1):
     """Email a new, inactive user the link that activates their account."""
     user = _get_user(user_id, "activation")
     if user is None:
@@ -68,16 +64,16 @@ def send_activation_email(user_id):
         "accounts:activate",
         kwargs={"uidb64": _uidb64(user), "token": activation_token_generator.make_token(user)},
     )
-    context = {
+    template_context = {
         "user": user,
         "activation_url": _absolute(path),
         "expiry_days": max(1, round(settings.ACCOUNT_ACTIVATION_TIMEOUT / 86400)),
     }
-    return _send(user_id, "activation", "accounts/emails/activation", context, to=[user.email])
+    return _send(context, user_id, "activation", "accounts/emails/activation", template_context, to=[user.email])
 
 
-@task(backend="db")
-def send_password_reset_email(user_id):
+@task(backend="db", takes_context=True)
+def send_password_reset_email(context, user_id, attempt=1):
     """Email an active user the link that lets them choose a new password."""
     user = _get_user(user_id, "password reset")
     if user is None:
@@ -86,29 +82,37 @@ def send_password_reset_email(user_id):
         "accounts:password_reset_confirm",
         kwargs={"uidb64": _uidb64(user), "token": default_token_generator.make_token(user)},
     )
-    context = {"user": user, "reset_url": _absolute(path)}
-    return _send(user_id, "password reset", "accounts/emails/password_reset", context, to=[user.email])
+    template_context = {"user": user, "reset_url": _absolute(path)}
+    return _send(
+        context, user_id, "password reset", "accounts/emails/password_reset", template_context, to=[user.email]
+    )
 
 
-@task(backend="db")
-def send_email_change_confirmation(user_id, new_email):
+@task(backend="db", takes_context=True)
+def send_email_change_confirmation(context, user_id, new_email, attempt=1):
     """Email ``new_email`` the link that confirms it as the user's new address."""
     user = _get_user(user_id, "email change")
     if user is None:
         return False
     path = reverse("accounts:email_change_confirm", kwargs={"token": make_email_change_token(user, new_email)})
-    context = {"user": user, "new_email": new_email, "confirm_url": _absolute(path)}
-    return _send(user_id, "email change", "accounts/emails/email_change", context, to=[new_email])
+    template_context = {"user": user, "new_email": new_email, "confirm_url": _absolute(path)}
+    return _send(context, user_id, "email change", "accounts/emails/email_change", template_context, to=[new_email])
 
 
-@task(backend="db")
-def send_email_changed_notice(user_id, old_email):
+@task(backend="db", takes_context=True)
+def send_email_changed_notice(context, user_id, old_email, attempt=1):
     """Tell the previous address that the account now uses another one."""
     user = _get_user(user_id, "email changed notice")
     if user is None:
         return False
-    context = {"user": user, "old_email": old_email, "reset_url": _absolute(reverse("accounts:password_reset"))}
-    return _send(user_id, "email changed notice", "accounts/emails/email_changed", context, to=[old_email])
+    template_context = {
+        "user": user,
+        "old_email": old_email,
+        "reset_url": _absolute(reverse("accounts:password_reset")),
+    }
+    return _send(
+        context, user_id, "email changed notice", "accounts/emails/email_changed", template_context, to=[old_email]
+    )
 
 
 # PURCHASES
@@ -123,33 +127,37 @@ def _get_order(order_id, purpose):
     return order
 
 
-@task(backend="db")
-def send_receipt(order_id):
+@task(backend="db", takes_context=True)
+def send_receipt(context, order_id, attempt=1):
     """Email the buyer a receipt with the download link, once their order is paid."""
     order = _get_order(order_id, "receipt")
     if order is None:
         return False
-    context = {
+    template_context = {
         "order": order,
         "user": order.customer,
         "download_url": _absolute(reverse("portal:download", args=(order.pk,))),
         "library_url": _absolute(reverse("portal:products")),
     }
-    return _send(order.customer_id, "receipt", "catalogue/emails/receipt", context, [order.customer.email])
+    return _send(
+        context, order.customer_id, "receipt", "catalogue/emails/receipt", template_context, [order.customer.email]
+    )
 
 
-@task(backend="db")
-def send_sale_notice(order_id):
+@task(backend="db", takes_context=True)
+def send_sale_notice(context, order_id, attempt=1):
     """Tell the seller they made a sale, and what they earned from it."""
     order = _get_order(order_id, "new sale")
     if order is None:
         return False
-    context = {
+    template_context = {
         "order": order,
         "user": order.seller,
         "dashboard_url": _absolute(reverse("seller_portal:dashboard")),
     }
-    return _send(order.seller_id, "new sale", "catalogue/emails/new_sale", context, [order.seller.email])
+    return _send(
+        context, order.seller_id, "new sale", "catalogue/emails/new_sale", template_context, [order.seller.email]
+    )
 
 
 # REFUNDS AND CHARGEBACKS
@@ -181,14 +189,14 @@ def _earnings_from(order):
     return _ledger_rows(order).aggregate(total=Sum("earnings"))["total"]
 
 
-@task(backend="db")
-def send_refund_receipt(refund_pk):
+@task(backend="db", takes_context=True)
+def send_refund_receipt(context, refund_pk, attempt=1):
     """Tell the buyer what was refunded, and whether they keep the download."""
     refund = _get_refund(refund_pk, "refund receipt")
     if refund is None:
         return False
     order = refund.order
-    context = {
+    template_context = {
         "refund": refund,
         "order": order,
         "user": order.customer,
@@ -197,11 +205,18 @@ def send_refund_receipt(refund_pk):
         "orders_url": _absolute(reverse("portal:orders")),
         "support_url": _absolute(reverse("portal:support")),
     }
-    return _send(order.customer_id, "refund receipt", "catalogue/emails/refund_buyer", context, [order.customer.email])
+    return _send(
+        context,
+        order.customer_id,
+        "refund receipt",
+        "catalogue/emails/refund_buyer",
+        template_context,
+        [order.customer.email],
+    )
 
 
-@task(backend="db")
-def send_refund_notice(refund_pk):
+@task(backend="db", takes_context=True)
+def send_refund_notice(context, refund_pk, attempt=1):
     """Tell the seller a buyer was refunded, and by how much their earnings went down.
 
     The change is the refund's own ledger row (written once by the domain, by Dodo's
@@ -216,7 +231,7 @@ def send_refund_notice(refund_pk):
         return False
     order = refund.order
     row = _ledger_rows(order).filter(kind=LedgerKind.REFUND, reference=refund.refund_id).first()
-    context = {
+    template_context = {
         "refund": refund,
         "order": order,
         "user": order.seller,
@@ -225,11 +240,18 @@ def send_refund_notice(refund_pk):
         "earnings_now": _earnings_from(order),
         "dashboard_url": _absolute(reverse("seller_portal:dashboard")),
     }
-    return _send(order.seller_id, "refund notice", "catalogue/emails/refund_seller", context, [order.seller.email])
+    return _send(
+        context,
+        order.seller_id,
+        "refund notice",
+        "catalogue/emails/refund_seller",
+        template_context,
+        [order.seller.email],
+    )
 
 
-@task(backend="db")
-def send_chargeback_notice(dispute_pk):
+@task(backend="db", takes_context=True)
+def send_chargeback_notice(context, dispute_pk, attempt=1):
     """Tell the seller a dispute was lost: the buyer's bank took the money back, and the
     order's earnings were reversed (its ``dispute_loss`` ledger row)."""
     from catalogue.models import Dispute, LedgerKind
@@ -240,7 +262,7 @@ def send_chargeback_notice(dispute_pk):
         return False
     order = dispute.order
     row = _ledger_rows(order).filter(kind=LedgerKind.DISPUTE_LOSS, reference=dispute.dispute_id).first()
-    context = {
+    template_context = {
         "dispute": dispute,
         "order": order,
         "user": order.seller,
@@ -248,4 +270,11 @@ def send_chargeback_notice(dispute_pk):
         "earnings_now": _earnings_from(order),
         "dashboard_url": _absolute(reverse("seller_portal:dashboard")),
     }
-    return _send(order.seller_id, "chargeback", "catalogue/emails/chargeback_seller", context, [order.seller.email])
+    return _send(
+        context,
+        order.seller_id,
+        "chargeback",
+        "catalogue/emails/chargeback_seller",
+        template_context,
+        [order.seller.email],
+    )

@@ -81,7 +81,8 @@ class ScratchDatabase:
 
 
 class Gunicorn:
-    """``gunicorn site_config.wsgi`` with the bench's settings, as production runs it."""
+    """``gunicorn -c gunicorn.conf.py site_config.wsgi`` with the bench's settings, as
+    production runs it, but with the sync workers the recorded results were measured on."""
 
     def __init__(self, env, log_path, *, workers=2):
         self.env, self.log_path, self.workers = env, Path(log_path), workers
@@ -92,14 +93,21 @@ class Gunicorn:
     def start(self, timeout=30):
         command = [
             str(Path(sys.executable).parent / "gunicorn"),
+            # Production's config (no control socket, timeouts, forwarded IPs), with the
+            # bench's measured shape on top: the command line wins over the file.
+            "--config=gunicorn.conf.py",
             "site_config.wsgi:application",
             f"--workers={self.workers}",
             "--worker-class=sync",
+            # gunicorn turns sync into gthread when threads > 1 (the config's default).
+            "--threads=1",
+            # No worker restarts in the middle of a measurement (recorded runs had none).
+            "--max-requests=0",
             f"--bind=127.0.0.1:{self.port}",
-            # Two gunicorns on one host take over each other's control socket (gunicorn 27).
-            "--no-control-socket",
             "--log-level=warning",
             f"--error-logfile={self.log_path}",
+            # No access line per request under wrk's load, as in the recorded runs.
+            "--access-logfile=/dev/null",
         ]
         with open(self.log_path, "a") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own command line

@@ -63,3 +63,44 @@ def check_receivers_connected(app_configs=None, **kwargs):
     from .receivers import receiver_errors
 
     return receiver_errors(signal_handlers.connections(), "catalogue.E004")
+
+
+@register()
+def check_storage(app_configs=None, **kwargs):
+    """Object storage is configured enough to start.
+
+    ``catalogue.E005``: ``STORAGE=s3`` without ``S3_MEDIA_BUCKET``. ``catalogue.E006``:
+    ``STORAGE`` is neither ``filesystem`` nor ``s3`` (files would silently stay on this
+    machine). ``catalogue.E007``: ``PRIVATE_DOWNLOADS`` is neither ``redirect`` nor
+    ``stream``.
+    """
+    from site_config.storage import STORAGE_CHOICES
+
+    errors = []
+    storage = getattr(settings, "STORAGE", "filesystem")
+    if storage not in STORAGE_CHOICES:
+        errors.append(
+            Error(
+                f"STORAGE {storage!r} is not a known storage.",
+                hint="Set STORAGE to filesystem (files on this machine) or s3 (S3-compatible object storage).",
+                id="catalogue.E006",
+            )
+        )
+    elif storage == "s3" and not getattr(settings, "S3_MEDIA_BUCKET", ""):
+        errors.append(
+            Error(
+                "STORAGE is s3 but no bucket is set.",
+                hint="Set S3_MEDIA_BUCKET (and S3_PRIVATE_BUCKET for private files in a bucket of their own).",
+                id="catalogue.E005",
+            )
+        )
+    downloads = getattr(settings, "PRIVATE_DOWNLOADS", "stream")
+    if downloads not in ("redirect", "stream"):
+        errors.append(
+            Error(
+                f"PRIVATE_DOWNLOADS {downloads!r} is not a known way to serve downloads.",
+                hint="Set PRIVATE_DOWNLOADS to redirect (presigned object-storage URL) or stream.",
+                id="catalogue.E007",
+            )
+        )
+    return errors

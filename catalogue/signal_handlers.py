@@ -39,35 +39,23 @@ def fill_product_slug(sender, instance, raw=False, **kwargs):
         instance.set_url_path(instance.get_parent())
 
 
-def remember_stored_product_file(sender, instance, raw=False, update_fields=None, **kwargs):
-    """``pre_save(ProductPage)``: note which file the database row names before saving.
+def release_deleted_product_files(sender, instance, **kwargs):
+    """``pre_delete(ProductPage)``: the product's files leave storage after the delete commits.
 
-    Read from the database rather than kept from loading, because Wagtail publishes
-    revisions by saving an object rebuilt from JSON, which was never loaded from a row.
+    Its current file and those its revisions named (the revisions go with the page), each
+    unless another product or revision still names it when the delete has committed.
+    Replacing a file deletes nothing: earlier revisions still name the old one, and
+    publishing one of them puts it back on sale. Read before the delete, while the
+    revisions are still there; the deletions themselves wait for the commit.
     """
-    instance._stored_file_name = None
-    if raw or instance.pk is None:
-        return
-    if update_fields is not None and "file" not in update_fields:
-        return
-    instance._stored_file_name = type(instance).objects.filter(pk=instance.pk).values_list("file", flat=True).first()
-
-
-def remove_replaced_product_file(sender, instance, raw=False, **kwargs):
-    """``post_save(ProductPage)``: a replaced file is deleted after the save commits."""
-    previous = getattr(instance, "_stored_file_name", None)
-    instance._stored_file_name = None
-    if raw or not previous or previous == instance.file.name:
-        return
-    logger.info("Product #%s: file replaced, removing %s after commit", instance.pk, previous)
-    delete_product_file_on_commit(previous)
-
-
-def remove_deleted_product_file(sender, instance, **kwargs):
-    """``post_delete(ProductPage)``: the product's file is deleted after the delete commits."""
+    names = set(instance.revisions.values_list("content__file", flat=True)) if instance.pk else set()
     if instance.file:
-        logger.info("Product #%s: deleted, removing its file %s after commit", instance.pk, instance.file.name)
-        delete_product_file_on_commit(instance.file.name)
+        names.add(instance.file.name)
+    names.discard(None)
+    names.discard("")
+    for name in sorted(names):
+        logger.info("Product #%s: deleted, removing its file %s after commit", instance.pk, name)
+        delete_product_file_on_commit(name)
 
 
 def reindex_products_of_category(sender, instance, raw=False, created=False, **kwargs):
@@ -93,12 +81,21 @@ def reindex_products_of_seller(sender, instance, raw=False, created=False, updat
         transaction.on_commit(partial(reindex_products.enqueue, product_ids))
 
 
+def remember_request_id_of_task(sender, task_result, **kwargs):
+    """``task_enqueued``: store the enqueuing request's id for the worker that will run
+    the task, so the task's log lines carry it (``catalogue.worker.request_ids``)."""
+    from .worker.request_ids import remember_request_id
+
+    remember_request_id(sender, task_result)
+
+
 def connections():
     """Every receiver of the catalogue (support's included), as ``CatalogueConfig.ready()``
     connects them through ``catalogue.receivers``; ``breaks`` marks those the
     marketplace cannot do without (system check ``catalogue.E004``)."""
     from django.conf import settings
-    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+    from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
+    from django_tasks.signals import task_enqueued
 
     from .models import ProductCategory, ProductPage, SupportTicket
     from .receivers import Connection
@@ -123,20 +120,13 @@ def connections():
             breaks="products would be saved without a slug, so their URLs break",
             critical=True,
         ),
-        Connection(pre_save, ProductPage, remember_stored_product_file, "catalogue_remember_file"),
+        # A replaced file stays (old revisions name it); cleanup_files removes orphans.
         Connection(
-            post_save,
+            pre_delete,
             ProductPage,
-            remove_replaced_product_file,
-            "catalogue_replaced_file",
-            breaks="replaced product files would stay in storage for good",
-        ),
-        Connection(
-            post_delete,
-            ProductPage,
-            remove_deleted_product_file,
+            release_deleted_product_files,
             "catalogue_deleted_file",
-            breaks="deleted products' files would stay in storage for good",
+            breaks="deleted products' files would stay in storage until cleanup_files finds them",
         ),
         Connection(post_save, ProductCategory, reindex_products_of_category, "catalogue_reindex_category"),
         Connection(post_save, settings.AUTH_USER_MODEL, reindex_products_of_seller, "catalogue_reindex_seller"),
@@ -150,4 +140,6 @@ def connections():
             support.email_newly_assigned_staff,
             "catalogue_ticket_assigned_email",
         ),
+        # Tasks run by the worker log the id of the request that enqueued them.
+        Connection(task_enqueued, None, remember_request_id_of_task, "catalogue_task_request_id"),
     ]

@@ -131,3 +131,13 @@ class DodoNotFound(DodoRejected):
 
 class DodoGone(DodoNotFound):
     """Dodo answered 410: the object existed but is gone (e.g. archiving an archived product)."""
+
+
+class DodoSyncFailed(Exception):
+    """A sync task (``dodo.tasks``) could not bring Dodo in line: raised after the failure
+    is recorded on the sync record (and its retry scheduled), so that the task result is
+    FAILED rather than a successful run that returned "failed". Not a client error."""
+
+    def __init__(self, what, outcome, detail=""):
+        self.what, self.outcome = what, outcome
+        super().__init__(f"{what}: Dodo sync {outcome}" + (f" ({detail})" if detail else ""))

@@ -366,15 +366,14 @@ class ReconcileCheckpoint(models.Model):
 
     Each run reads what Dodo created since a little before ``checked_until`` (payments
     still processing at the last run are read again), applies what our webhooks missed,
-    then moves ``checked_until`` to the time the run started. ``next_run_at`` is when the
-    worker's recurring task is next due, so that only one chain of runs is scheduled.
+    then moves ``checked_until`` to the time the run started. When runs are due is the
+    task workers' schedule (``TASK_SCHEDULE["dodo-reconcile"]``), not this row's.
     """
 
     environment = models.CharField(max_length=10, unique=True)
     checked_until = models.DateTimeField(null=True, blank=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_result = models.TextField(blank=True)
-    next_run_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

@@ -72,25 +72,12 @@ def queue_dodo_product_archive(sender, instance, **kwargs):
         tasks.enqueue_on_commit(tasks.sync_product, instance.pk)
 
 
-def schedule_reconciliation(sender, using="default", **kwargs):
-    """After ``migrate`` (every deploy runs it), make sure the worker's recurring
-    reconciliation with Dodo is scheduled: production needs no cron for it."""
-    from django.db import DatabaseError
-
-    try:
-        tasks.ensure_reconciliation_scheduled()
-    except DatabaseError:
-        # The task tables of a fresh database may not exist yet for this alias.
-        pass
-
-
 def connections():
     """Every receiver of this app, as ``DodoConfig.ready()`` connects it (through the
     wrapper in ``catalogue.receivers``); ``breaks`` marks those the marketplace cannot
     do without, which the system check ``dodo.E007`` requires to be connected."""
-    from django.apps import apps
     from django.contrib.auth import get_user_model
-    from django.db.models.signals import post_migrate, post_save, pre_delete
+    from django.db.models.signals import post_save, pre_delete
     from wagtail.signals import page_published, page_unpublished
 
     from catalogue.models import ProductPage
@@ -121,6 +108,4 @@ def connections():
             "dodo_product_archive",
             breaks="deleted products would stay buyable on Dodo",
         ),
-        # post_migrate is sent per app config: this app's.
-        Connection(post_migrate, apps.get_app_config("dodo"), schedule_reconciliation, "dodo_schedule_reconciliation"),
     ]

@@ -1,23 +1,23 @@
 """Background tasks that talk to Dodo; they take primitive ids and call ``dodo.sync``.
 
 Tasks run on the "db" task backend alias: immediately after the commit in development and
-tests, from the database queue with ``manage.py db_worker --backend db`` in production.
-Where the backend can defer (the database backend), a failed sync re-enqueues itself for
-its backoff time; everywhere, ``manage.py dodo_sync`` retries what is still failed.
+tests, from the database queue with ``manage.py run_worker`` in production. Where the
+backend can defer (the database backend), a failed sync re-enqueues itself for its
+backoff time and then raises ``DodoSyncFailed``, so the task result says FAILED;
+everywhere, ``manage.py dodo_sync`` and the scheduled reconciliation retry what is
+still failed.
 """
 
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
 from . import sync
-from .exceptions import DodoError
-from .models import LEASE, DodoCustomer, DodoProduct, ReconcileCheckpoint, current_environment
+from .exceptions import DodoError, DodoSyncFailed
+from .models import LEASE, DodoCustomer, DodoProduct
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,11 @@ def sync_customer(user_id):
     if outcome is sync.Outcome.FAILED:
         record = DodoCustomer.objects.get(user_id=user_id)
         _schedule_retry(sync_customer, record.next_attempt_at, user_id)
-    elif outcome is sync.Outcome.BUSY:
+        raise DodoSyncFailed(f"User #{user_id}", outcome.value, record.sync_error)
+    if outcome is sync.Outcome.REJECTED:
+        record = DodoCustomer.objects.get(user_id=user_id)
+        raise DodoSyncFailed(f"User #{user_id}", outcome.value, record.sync_error)
+    if outcome is sync.Outcome.BUSY:
         _schedule_retry(sync_customer, timezone.now() + LEASE + timedelta(seconds=5), user_id)
     return outcome.value
 
@@ -77,49 +81,26 @@ def sync_product(page_key):
     if outcome is sync.Outcome.FAILED:
         record = DodoProduct.objects.get(page_key=page_key)
         _schedule_retry(sync_product, record.next_attempt_at, page_key)
-    elif outcome is sync.Outcome.BUSY:
+        raise DodoSyncFailed(f"Product page #{page_key}", outcome.value, record.sync_error)
+    if outcome is sync.Outcome.REJECTED:
+        record = DodoProduct.objects.get(page_key=page_key)
+        raise DodoSyncFailed(f"Product page #{page_key}", outcome.value, record.sync_error)
+    if outcome is sync.Outcome.BUSY:
         _schedule_retry(sync_product, timezone.now() + LEASE + timedelta(seconds=5), page_key)
     return outcome.value
 
 
-# RECONCILIATION: a recurring task of the worker (no cron). Each run schedules the next
-# one; ``ReconcileCheckpoint.next_run_at`` keeps it to one chain however many workers
-# or callers of ``ensure_reconciliation_scheduled`` there are.
-
-# A chain whose next run is this late has died with its worker: a new one may start.
-STALE_CHAIN = timedelta(minutes=30)
-
-
-def _interval():
-    return timedelta(seconds=max(int(settings.DODO_RECONCILE_INTERVAL), 60))
-
-
-def ensure_reconciliation_scheduled():
-    """Start the recurring reconciliation unless a live chain exists; True if it started.
-
-    Only where the task backend can run tasks later (the database backend in
-    production); with the immediate backend there is no worker to keep a chain alive,
-    and ``manage.py dodo_sync`` reconciles on demand instead.
-    """
-    if not reconcile_with_dodo.get_backend().supports_defer:
-        return False
-    now = timezone.now()
-    checkpoint, _ = ReconcileCheckpoint.objects.get_or_create(environment=current_environment())
-    run_at = now + timedelta(seconds=5)
-    claimed = (
-        ReconcileCheckpoint.objects.filter(pk=checkpoint.pk)
-        .filter(Q(next_run_at__isnull=True) | Q(next_run_at__lt=now - STALE_CHAIN))
-        .update(next_run_at=run_at)
-    )
-    if claimed:
-        reconcile_with_dodo.using(run_after=run_at).enqueue()
-    return bool(claimed)
+# RECONCILIATION: a periodic task enqueued by the task workers from settings.TASK_SCHEDULE
+# ("dodo-reconcile", every DODO_RECONCILE_INTERVAL seconds; catalogue.worker.schedule).
 
 
 @task(backend="db")
 def reconcile_with_dodo():
-    """Apply what Dodo has that our webhooks missed, retry due syncs, then schedule the
-    next run ``DODO_RECONCILE_INTERVAL`` seconds later."""
+    """Apply what Dodo has that our webhooks missed, and retry due syncs.
+
+    The worker's schedule runs it every ``DODO_RECONCILE_INTERVAL`` seconds; a run that
+    cannot reach Dodo raises (the task result is FAILED) and the next run tries again.
+    """
     from . import reconcile
 
     try:
@@ -128,12 +109,6 @@ def reconcile_with_dodo():
             "syncs": reconcile.reconcile_all(due_only=True),
         }
     except DodoError as error:
-        # Dodo is unreachable or refuses us: the next run tries again.
-        logger.warning("Dodo reconciliation failed: %s", error)
-        results = {"error": str(error)}
-    finally:
-        if reconcile_with_dodo.get_backend().supports_defer:
-            run_at = timezone.now() + _interval()
-            ReconcileCheckpoint.objects.filter(environment=current_environment()).update(next_run_at=run_at)
-            reconcile_with_dodo.using(run_after=run_at).enqueue()
+        logger.warning("Dodo reconciliation failed, the next scheduled run tries again: %s", error)
+        raise
     return {kind: dict(counts) if hasattr(counts, "items") else counts for kind, counts in results.items()}

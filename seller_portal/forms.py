@@ -18,6 +18,7 @@ from wagtail.images.fields import WagtailImageField
 from wagtail.images.utils import get_allowed_image_extensions
 
 from catalogue.models import ProductCategory, ProductPage
+from catalogue.quota import StorageUsage
 from catalogue.sanitize import sanitize_rich_text
 from catalogue.widgets import PrivateFileInput
 
@@ -101,6 +102,10 @@ class ProductForm(forms.ModelForm):
         self.fields["file"].help_text = _("What buyers download: up to %(size)s. Stored privately.") % {
             "size": filesizeformat(settings.PRODUCT_FILE_MAX_SIZE)
         }
+        # The quota itself is checked by ProductPage.clean_fields(); here the seller sees it.
+        self.storage_usage = StorageUsage.for_seller(self.instance.seller_id) if self.instance.seller_id else None
+        if self.storage_usage:
+            self.fields["file"].help_text += " " + str(self.storage_usage)
         image_extensions = get_allowed_image_extensions()
         cover.widget.attrs.update(
             {

@@ -32,6 +32,7 @@ from catalogue.models import (
     ProductHasOrdersError,
     ProductPage,
 )
+from catalogue.quota import StorageUsage
 from catalogue.support import views as tickets
 from catalogue.support.services import seller_ticket_counts
 
@@ -84,6 +85,11 @@ class ProductListView(IsSellerMixin, ListView):
 
     def get_queryset(self):
         return services.seller_products(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["storage_usage"] = StorageUsage.for_seller(self.request.user.pk)
+        return context
 
 
 class ProductFormView(IsSellerMixin, View):

@@ -7,6 +7,7 @@ import pytest
 
 from dodo.emulator.testing import run_in_subprocess
 from tests.factories import CustomerFactory, SellerFactory, StaffFactory, UserFactory
+from tests.storage_fixtures import moto_server, s3_storage  # noqa: F401  (shared fixtures)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

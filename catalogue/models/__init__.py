@@ -1,10 +1,12 @@
 """The marketplace domain's models: products and categories, orders and downloads, support.
 
 Support tickets are declared in ``catalogue/support/models.py`` (the support package) and
-imported here, so they stay models of this app with the same tables.
+imported here, so they stay models of this app with the same tables; so are the task
+worker's rows (heartbeats, schedule, request ids), from ``catalogue/worker/models.py``.
 """
 
 from ..support.models import MessageRole, SupportTicket, SupportTicketQuerySet, TicketMessage, TicketStatus
+from ..worker.models import ScheduledTask, TaskEffect, TaskRequestId, WorkerHeartbeat
 from .orders import (
     LOST_DISPUTE_STATUSES,
     OPEN_DISPUTE_STATUSES,
@@ -61,4 +63,8 @@ __all__ = [
     "TicketMessage",
     "TicketStatus",
     "product_file_upload_to",
+    "ScheduledTask",
+    "TaskEffect",
+    "TaskRequestId",
+    "WorkerHeartbeat",
 ]

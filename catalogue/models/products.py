@@ -31,6 +31,7 @@ from wagtail.search import index
 
 from ..money import to_minor
 from ..ownership import SELLER, OwnedQuerySet
+from ..quota import check_storage_quota
 from ..slugs import unique_product_slug
 from ..storage import get_private_storage, private_upload_path
 from ..validators import (
@@ -521,6 +522,23 @@ class ProductPage(Page):
                     params={"price": self.price},
                 )
             )
+        if errors:
+            raise ValidationError(errors)
+
+    def clean_fields(self, exclude=None):
+        """The fields' own checks, then the seller's storage quota for a newly uploaded
+        file that passed them (``catalogue.quota``)."""
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        uploading = self.file and not self.file._committed
+        if uploading and "file" not in errors and "file" not in (exclude or ()):
+            try:
+                check_storage_quota(self.seller_id, self.file.size, replacing_product_id=self.pk)
+            except ValidationError as error:
+                errors.setdefault("file", []).extend(error.error_list)
         if errors:
             raise ValidationError(errors)
 

@@ -5,8 +5,9 @@
 email still makes sense and send it through the site's templated email dispatcher
 (``catalogue/emails.py``). Every email goes to exactly one person, the other side of the
 conversation (or the staff member just assigned), and links back to the thread.
-A failure to send is logged with the ticket's id and returned (``False``), never raised:
-the message is saved whatever the mail server says.
+The message is saved whatever the mail server says: a failure to send is logged with the
+ticket's id, retried later by the worker (``attempt``) and raised, so the task result is
+FAILED (``catalogue.emails.send_email_from_task``). ``False`` means nothing needed sending.
 """
 
 import logging
@@ -16,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django_tasks import task
 
-from ..emails import send_templated_email
+from ..emails import send_email_from_task
 from .links import ADMIN_TICKET, portal_url
 from .models import MessageRole, SupportTicket, TicketMessage
 
@@ -46,23 +47,18 @@ def _load_message(message_id, purpose):
     return message
 
 
-def _send(ticket, purpose, template, context, recipient):
-    """Send one templated email to ``recipient``; log and return ``False`` on failure."""
+def _send(context, ticket, purpose, template, template_context, recipient):
+    """Send one templated email to ``recipient`` for the task running with ``context``."""
     if not recipient.is_active:
         logger.info("Ticket #%s: %s email skipped, user #%s is inactive", ticket.pk, purpose, recipient.pk)
         return False
-    context = {"ticket": ticket, "recipient": recipient, **context}
-    try:
-        send_templated_email(f"catalogue/emails/{template}", context, to=[recipient.email])
-    except OSError as exc:  # smtplib.SMTPException and socket errors are OSErrors
-        logger.warning("Ticket #%s: %s email to user #%s failed: %s", ticket.pk, purpose, recipient.pk, exc)
-        return False
-    logger.info("Ticket #%s: %s email sent to user #%s", ticket.pk, purpose, recipient.pk)
-    return True
+    template_context = {"ticket": ticket, "recipient": recipient, **template_context}
+    about = f"Ticket #{ticket.pk}, user #{recipient.pk}: {purpose}"
+    return send_email_from_task(context, f"catalogue/emails/{template}", template_context, [recipient.email], about=about)
 
 
-@task(backend="db")
-def send_ticket_opened_email(message_id):
+@task(backend="db", takes_context=True)
+def send_ticket_opened_email(context, message_id, attempt=1):
     """Tell the product's seller that a customer asked a question (the first message)."""
     message = _load_message(message_id, "new ticket")
     if message is None:
@@ -71,12 +67,12 @@ def send_ticket_opened_email(message_id):
     if ticket.product is None:
         logger.info("Ticket #%s: new ticket email skipped, the product was deleted", ticket.pk)
         return False
-    context = {"message": message, "thread_url": thread_url(ticket, MessageRole.SELLER)}
-    return _send(ticket, "new ticket", "ticket_new", context, ticket.product.seller)
+    template_context = {"message": message, "thread_url": thread_url(ticket, MessageRole.SELLER)}
+    return _send(context, ticket, "new ticket", "ticket_new", template_context, ticket.product.seller)
 
 
-@task(backend="db")
-def send_ticket_reply_email(message_id):
+@task(backend="db", takes_context=True)
+def send_ticket_reply_email(context, message_id, attempt=1):
     """Email a reply to the other side: a seller's to the customer, a customer's to the seller."""
     message = _load_message(message_id, "reply")
     if message is None:
@@ -92,12 +88,12 @@ def send_ticket_reply_email(message_id):
     if recipient.pk == message.author_id:
         # Nobody needs an email about their own message.
         return False
-    context = {"message": message, "thread_url": thread_url(ticket, role)}
-    return _send(ticket, "reply", template, context, recipient)
+    template_context = {"message": message, "thread_url": thread_url(ticket, role)}
+    return _send(context, ticket, "reply", template, template_context, recipient)
 
 
-@task(backend="db")
-def send_ticket_assigned_email(ticket_id, user_id):
+@task(backend="db", takes_context=True)
+def send_ticket_assigned_email(context, ticket_id, user_id, attempt=1):
     """Tell a staff member they were assigned to a ticket, if they still are."""
     ticket = SupportTicket.objects.select_related("customer", "product__seller").filter(pk=ticket_id).first()
     user = get_user_model()._default_manager.filter(pk=user_id).first()
@@ -107,9 +103,9 @@ def send_ticket_assigned_email(ticket_id, user_id):
     if not user.is_staff or not ticket.assignees.filter(pk=user_id).exists():
         logger.info("Ticket #%s: assignment email skipped, user #%s is no longer an assigned editor", ticket_id, user_id)
         return False
-    context = {
+    template_context = {
         "assignee": user,
         "message_count": ticket.messages.count(),
         "thread_url": thread_url(ticket, "staff"),
     }
-    return _send(ticket, "assignment", "ticket_assigned", context, user)
+    return _send(context, ticket, "assignment", "ticket_assigned", template_context, user)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 
+from site_config.storage import build_storages
+
 # PATHS
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -74,6 +76,11 @@ INSTALLED_APPS = DJANGO_APPS + WAGTAIL_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 # MIDDLEWARE
 MIDDLEWARE = [
+    # First: every later middleware's log lines carry the request id.
+    "site_config.middleware.RequestIdMiddleware",
+    # Before SecurityMiddleware: load balancer probes (/health/, /ready/) reach an
+    # instance by IP over plain HTTP, so no HTTPS redirect and no Host validation for them.
+    "site_config.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,6 +129,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable database fails a request (and /ready/) in seconds, not minutes.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 # AUTH
 AUTH_USER_MODEL = "accounts.User"
@@ -175,16 +185,45 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# STORAGE
+# Where uploads live (site_config/storage.py builds STORAGES): "filesystem" keeps public
+# media in MEDIA_ROOT and private files in PRIVATE_MEDIA_ROOT on this machine; "s3" puts
+# them in S3-compatible object storage shared by every app host, media under media/ and
+# private files under private/ (catalogue/storage.py). catalogue.E005/E006 name a missing
+# bucket or an unknown value at start-up.
+STORAGE = env("STORAGE", default="filesystem")
+S3_MEDIA_BUCKET = env("S3_MEDIA_BUCKET", default="")
+# Empty: the media bucket (the prefixes keep the two apart).
+S3_PRIVATE_BUCKET = env("S3_PRIVATE_BUCKET", default="")
+STORAGES = build_storages(
+    STORAGE,
+    media_bucket=S3_MEDIA_BUCKET,
+    private_bucket=S3_PRIVATE_BUCKET,
+    # Empty for AWS; e.g. https://<account>.r2.cloudflarestorage.com or a MinIO URL.
+    endpoint_url=env("S3_ENDPOINT_URL", default=""),
+    region=env("S3_REGION", default=""),
+    # "path" or "virtual"; empty lets boto3 choose.
+    addressing_style=env("S3_ADDRESSING_STYLE", default=""),
+    # Empty: boto3's own lookup (instance role, ~/.aws).
+    access_key=env("AWS_ACCESS_KEY_ID", default=""),
+    secret_key=env("AWS_SECRET_ACCESS_KEY", default=""),
+    # e.g. cdn.example.com: image URLs then point there, unsigned.
+    media_domain=env("MEDIA_CDN_DOMAIN", default=""),
+)
+# How a private download leaves the site once the view has allowed it: "redirect" to a
+# presigned object-storage URL valid 60 s (needs STORAGE=s3), or "stream" it through
+# Django (or nginx, with DOWNLOADS_X_ACCEL_PREFIX).
+PRIVATE_DOWNLOADS = env("PRIVATE_DOWNLOADS", default="redirect" if STORAGE == "s3" else "stream")
 
 # EMAIL
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Brightshelf <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds an SMTP connect or reply may take; a hung mail server then fails the send
+# (retried later) instead of stalling the task worker. EMAIL_URL's ?timeout= is ignored.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 
 # TASKS
 # "default" must exist (Wagtail's own tasks use it) and stays immediate so search and
@@ -194,12 +233,30 @@ TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
     "db": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
 }
+# The worker (`manage.py run_worker`, catalogue/worker/) re-queues a RUNNING task whose
+# worker stopped beating: a worker is dead once its heartbeat is this many seconds old.
+TASK_WORKER_HEARTBEAT_TIMEOUT = env.int("TASK_WORKER_HEARTBEAT_TIMEOUT", default=30)
+# A RUNNING task claimed by a worker that never beat (db_worker) is re-queued after this.
+TASK_RUNNING_TIMEOUT = env.int("TASK_RUNNING_TIMEOUT", default=300)
+# A task claimed this many times, its worker dying each time, is failed, not re-queued.
+TASK_MAX_CLAIMS = env.int("TASK_MAX_CLAIMS", default=3)
+# Finished task results (and their request ids) are deleted after this many days.
+TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
+# Periodic work, enqueued by the workers themselves (no cron): name -> dotted path of a
+# task that takes no arguments, and the seconds between runs. Apps add their entries in
+# their own sections below.
+TASK_SCHEDULE = {
+    "prune-task-results": {"task": "catalogue.tasks.prune_task_results", "every": 6 * 3600},
+}
 
 # WAGTAIL
 WAGTAIL_SITE_NAME = "Brightshelf"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
+# Documents always go through Wagtail's view, which applies collection privacy; never a
+# redirect to the file's own (public media) URL.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 
@@ -210,15 +267,29 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "django.views.csrf.csrf_failure"
 
 # LOGGING
+# "plain" for people (dev, test), "json" for a log collector: one object per line with the
+# request id (production's default, see production.py).
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "site_config.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "site_config.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            # stderr, as before: stdout stays clean for commands' output (dumpdata).
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         name: {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO"), "propagate": False}
-        for name in ("accounts", "catalogue", "dodo", "home", "seller_portal")
+        for name in ("accounts", "catalogue", "dodo", "home", "seller_portal", "site_config")
     },
 }
 
@@ -248,6 +319,7 @@ DODO_BUSINESS_ID = env("DODO_BUSINESS_ID", default="")
 DODO_ALLOW_CURRENCY_SELECTION = env.bool("DODO_ALLOW_CURRENCY_SELECTION", default=True)
 # Seconds between the worker's reconciliation runs (payments and refunds webhooks missed).
 DODO_RECONCILE_INTERVAL = env.int("DODO_RECONCILE_INTERVAL", default=600)
+TASK_SCHEDULE["dodo-reconcile"] = {"task": "dodo.tasks.reconcile_with_dodo", "every": max(DODO_RECONCILE_INTERVAL, 60)}
 # Empty means "derive from DODO_PAYMENTS_ENVIRONMENT"; locally it points at the emulator.
 DODO_PAYMENTS_BASE_URL = env("DODO_PAYMENTS_BASE_URL", default="")
 # (connect, read) timeouts in seconds and retries for idempotent calls.
@@ -264,10 +336,9 @@ DODO_RATE_LIMIT_MAX_WAIT = env.float("DODO_RATE_LIMIT_MAX_WAIT", default=5.0)
 
 # CATALOGUE
 # Product files live in their own storage with no public URL (never under MEDIA_URL);
-# downloads are served by a view that checks the purchase. Swap the backend for a
-# private object-storage bucket in production; code only ever names the "private" alias.
+# downloads are served by a view that checks the purchase. The "private" alias is built
+# with the rest of STORAGES (# STORAGE); code only ever names the alias.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media"))
-STORAGES["private"] = {"BACKEND": "catalogue.storage.PrivateFileSystemStorage"}
 # Largest product file a seller may upload, in bytes (default 200 MB).
 PRODUCT_FILE_MAX_SIZE = env.int("PRODUCT_FILE_MAX_SIZE", default=200 * 1024 * 1024)
 # Extensions a product file may have; its content is checked against the extension.
@@ -288,6 +359,15 @@ PRODUCT_FILE_EXTENSIONS = env.list(
 )
 # Products per page on the catalogue and category pages.
 CATALOGUE_PAGE_SIZE = 24
+# Storage each seller's current product files may take, in bytes (default 5 GB; 0 =
+# unlimited). An upload that would go over it is refused with the figures.
+SELLER_STORAGE_QUOTA = env.int("SELLER_STORAGE_QUOTA", default=5 * 1024**3)
+# Replaced product files stay while a revision names them; `cleanup_files` deletes private
+# files nothing names, once older than this many hours (an upload is stored before the
+# page or message that names it is saved).
+ORPHAN_FILE_GRACE_HOURS = env.float("ORPHAN_FILE_GRACE_HOURS", default=24)
+# Files in storage that no product or attachment names any more are deleted daily.
+TASK_SCHEDULE["orphan-files"] = {"task": "catalogue.tasks.cleanup_orphan_files", "every": 24 * 3600}
 
 # SUPPORT
 # Files customers and sellers attach to support messages: private storage, served only to

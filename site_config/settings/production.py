@@ -1,7 +1,7 @@
 """Production settings: every secret comes from the environment, with no default."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import STORAGES, env
 
 # CORE
 DEBUG = False
@@ -11,16 +11,14 @@ SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 # STATIC & MEDIA
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    # Product files: no public URL (PRIVATE_MEDIA_ROOT); a private bucket later.
-    "private": {"BACKEND": "catalogue.storage.PrivateFileSystemStorage"},
-}
+# Media and private files as STORAGE chose in base.py (disk or object storage); static
+# files compressed and fingerprinted by collectstatic, served by WhiteNoise.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 
 # TASKS
-# Our slow work goes through the database queue; run `python manage.py db_worker` beside
-# the web processes. "default" stays immediate for Wagtail's own indexing tasks.
+# Our slow work goes through the database queue; run `python manage.py run_worker` beside
+# the web processes (it re-queues a dead worker's task and runs TASK_SCHEDULE). "default"
+# stays immediate for Wagtail's own indexing tasks.
 TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
     "db": {"BACKEND": "django_tasks_db.DatabaseBackend"},
@@ -29,6 +27,10 @@ TASKS = {
 # CACHES
 if env("CACHE_URL", default=""):
     CACHES = {"default": env.cache("CACHE_URL")}
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        # Bounded: a Redis that is down or unreachable fails a request (and /ready/) within
+        # seconds instead of holding a worker thread on the OS's TCP timeout.
+        CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 2, "socket_timeout": 2})
 
 # SECURITY
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -40,3 +42,8 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SECURE_REFERRER_POLICY = "same-origin"
+
+# LOGGING
+# JSON lines with the request id for the log collector; LOG_FORMAT=plain to read by eye.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405

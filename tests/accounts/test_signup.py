@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import transaction
+from django_tasks import TaskResultStatus
 
 from accounts import services
 from accounts.signal_handlers import send_activation_email_to_new_user
@@ -119,7 +120,8 @@ def test_signup_succeeds_when_the_email_backend_raises(client, broken_email, cap
 def test_activation_task_reports_a_failed_send(broken_email, caplog):
     user = UserFactory(is_active=False)
     result = send_activation_email.enqueue(user.pk)
-    assert result.return_value is False
+    assert result.status == TaskResultStatus.FAILED
+    assert result.errors[0].exception_class_path == "catalogue.emails.EmailNotSent"
     assert f"User #{user.pk}: activation email failed" in caplog.text
 
 

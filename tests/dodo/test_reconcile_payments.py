@@ -97,26 +97,42 @@ def test_the_checkpoint_moves_and_later_runs_read_from_it(unheard, dodo_emulator
 
 # Transactional: the worker closes its database connection between tasks, as it should.
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_runs_reconciliation_as_one_recurring_chain(settings, unheard, django_capture_on_commit_callbacks):
+def test_the_worker_runs_reconciliation_from_its_schedule_once_per_interval(
+    settings, unheard, django_capture_on_commit_callbacks
+):
     from django_tasks_db.models import DBTaskResult
 
-    from dodo.tasks import ensure_reconciliation_scheduled
+    from catalogue.models import ScheduledTask
+    from site_config.settings import base
 
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
         "db": {"BACKEND": "django_tasks_db.DatabaseBackend"},
     }
+    settings.TASK_SCHEDULE = {"dodo-reconcile": base.TASK_SCHEDULE["dodo-reconcile"]}
     order, _ = unheard
-    assert ensure_reconciliation_scheduled() is True
-    assert ensure_reconciliation_scheduled() is False  # one chain, however often it is asked
-    assert DBTaskResult.objects.filter(task_path="dodo.tasks.reconcile_with_dodo").count() == 1
-    task = DBTaskResult.objects.get(task_path="dodo.tasks.reconcile_with_dodo")
-    DBTaskResult.objects.filter(pk=task.pk).update(run_after=timezone.now() - timedelta(seconds=1))
+    worker = ("run_worker", "--batch", "--no-startup-delay", "--backend", "db")
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("db_worker", "--batch", "--no-startup-delay", "--backend", "db", "--queue-name", "default")
+        call_command(*worker)  # enqueues the due run on start, then runs it
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
-    # The run scheduled the next one, DODO_RECONCILE_INTERVAL later.
-    waiting = DBTaskResult.objects.filter(task_path="dodo.tasks.reconcile_with_dodo", status="READY")
-    assert waiting.count() == 1
-    assert waiting.get().run_after > timezone.now() + timedelta(seconds=settings.DODO_RECONCILE_INTERVAL - 60)
+    runs = DBTaskResult.objects.filter(task_path="dodo.tasks.reconcile_with_dodo")
+    assert [run.status for run in runs] == ["SUCCESSFUL"]
+    # The next run is due DODO_RECONCILE_INTERVAL later: more workers enqueue nothing now.
+    entry = ScheduledTask.objects.get(name="dodo-reconcile")
+    assert entry.next_run_at > timezone.now() + timedelta(seconds=settings.DODO_RECONCILE_INTERVAL - 60)
+    call_command(*worker)
+    call_command(*worker)
+    assert runs.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_reconciliation_that_cannot_reach_dodo_is_a_failed_task(settings):
+    from django_tasks import TaskResultStatus
+
+    from dodo.tasks import reconcile_with_dodo
+
+    settings.DODO_PAYMENTS_BASE_URL = "http://127.0.0.1:9"  # nobody listens there
+    result = reconcile_with_dodo.enqueue()
+    assert result.status == TaskResultStatus.FAILED
+    assert result.errors[0].exception_class_path.startswith("dodo.exceptions.Dodo")

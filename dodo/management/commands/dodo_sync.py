@@ -2,8 +2,8 @@
 
 Creates missing customers and products, pushes changed ones, archives deleted or
 unpublished products and orphan duplicates, applies payments, refunds and disputes our
-webhooks missed (since the stored checkpoint), and prints what it did. It also starts
-the worker's recurring reconciliation where the task backend can schedule one. ``--due-only`` limits it to failed records
+webhooks missed (since the stored checkpoint), and prints what it did; the task
+workers do the same periodically (``TASK_SCHEDULE``). ``--due-only`` limits it to failed records
 whose backoff has run out (what a periodic retry wants); ``--watch N`` repeats that, and
 the payments reconciliation, every N seconds until interrupted (``make run`` uses it as
 the local stand-in for the production worker's recurring task).
@@ -15,7 +15,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dodo import reconcile
 from dodo.exceptions import DodoError
-from dodo.tasks import ensure_reconciliation_scheduled
 
 
 class Command(BaseCommand):
@@ -55,5 +54,3 @@ class Command(BaseCommand):
             else:
                 line = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items())) or "nothing to do"
             self.stdout.write(f"{kind}: {line}")
-        if not due_only and ensure_reconciliation_scheduled():
-            self.stdout.write("Scheduled the worker's recurring reconciliation.")

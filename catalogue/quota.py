@@ -1,0 +1,99 @@
+"""Each seller's storage quota (``SELLER_STORAGE_QUOTA`` bytes, ``0`` = unlimited).
+
+A seller's usage is the size of their products' current files, a file shared by several
+products (a copied page) counted once. Files kept only for earlier revisions do not count:
+the seller cannot remove those. ``ProductPage.clean_fields()`` checks a new upload against
+the quota, so the seller portal and Wagtail admin refuse it alike, before anything is stored.
+"""
+
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+SIZE_UNITS = ("KB", "MB", "GB", "TB")
+
+
+def format_bytes(size, *, round_up=False):
+    """A size for people, in 1024 steps with at most one decimal: ``"120 MB"``, ``"5.1 GB"``.
+
+    ``round_up``: for a total over a limit, so 5 GB and a few bytes reads "5.1 GB", not a
+    "5 GB" that seems to fit in a 5 GB quota.
+    """
+    if size < 1024:
+        return _("%(count)d bytes") % {"count": size}
+    value = size
+    for unit in SIZE_UNITS:
+        value /= 1024
+        if value < 1024 or unit == SIZE_UNITS[-1]:
+            break
+    if round_up:
+        value = math.ceil(value * 10 - 1e-9) / 10
+    number = f"{value:.1f}".removesuffix(".0")
+    return f"{number} {unit}"
+
+
+def storage_used(seller_id, *, exclude_product_id=None):
+    """Bytes the seller's products' current files take, each stored file counted once.
+
+    ``exclude_product_id``: leave out that product's file (it is being replaced). One query.
+    """
+    from .models import ProductPage
+
+    products = ProductPage.objects.filter(seller_id=seller_id).exclude(file="")
+    if exclude_product_id is not None:
+        products = products.exclude(pk=exclude_product_id)
+    sizes = dict(products.values_list("file", "file_size").distinct())
+    return sum(size or 0 for size in sizes.values())
+
+
+@dataclass(frozen=True)
+class StorageUsage:
+    """How much of their quota a seller uses, for showing to them."""
+
+    used: int
+    quota: int
+
+    @classmethod
+    def for_seller(cls, seller_id):
+        return cls(used=storage_used(seller_id), quota=settings.SELLER_STORAGE_QUOTA)
+
+    @property
+    def unlimited(self):
+        return not self.quota
+
+    def __str__(self):
+        if self.unlimited:
+            return str(_("Storage: %(used)s used.") % {"used": format_bytes(self.used)})
+        return str(
+            _("Storage: %(used)s of %(quota)s used.")
+            % {"used": format_bytes(self.used), "quota": format_bytes(self.quota)}
+        )
+
+
+def check_storage_quota(seller_id, size, *, replacing_product_id=None):
+    """Raise ``ValidationError`` if a new file of ``size`` bytes would take the seller over
+    ``SELLER_STORAGE_QUOTA``. The file of ``replacing_product_id`` (the product being
+    edited) does not count: the new one replaces it."""
+    quota = settings.SELLER_STORAGE_QUOTA
+    if not quota or seller_id is None:
+        return
+    used = storage_used(seller_id, exclude_product_id=replacing_product_id)
+    if used + size <= quota:
+        return
+    raise ValidationError(
+        _(
+            "This file (%(size)s) would take your storage to %(total)s of your %(quota)s "
+            "(%(used)s used by your other product files). Delete or replace an older product file, "
+            "or contact us."
+        ),
+        code="storage_quota",
+        params={
+            "size": format_bytes(size),
+            "total": format_bytes(used + size, round_up=True),
+            "quota": format_bytes(quota),
+            "used": format_bytes(used),
+        },
+    )

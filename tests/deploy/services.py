@@ -1,0 +1,249 @@
+"""What a production deploy runs beside the app, started for a test on loopback.
+
+- :class:`SmtpSink`: an SMTP server that keeps every message (the shop's mail relay);
+- :class:`TlsProxy`: what the TLS-terminating proxy (nginx) does for the app: forwards to
+  one app instance with ``Host`` of the public name, ``X-Forwarded-Proto: https`` and
+  ``X-Forwarded-For``;
+- :func:`create_postgres_database`: an empty PostgreSQL database;
+- :class:`Processes`: long-running commands started from the README, stopped at the end.
+"""
+
+import email
+import http.client
+import os
+import re
+import signal
+import socket
+import socketserver
+import subprocess
+import tempfile
+import threading
+import time
+from email import policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, *, timeout=60.0, interval=0.2, what="the condition"):
+    """Poll ``predicate`` until it returns something truthy; fail naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Timed out waiting for {what}")
+        time.sleep(interval)
+
+
+class SmtpSink:
+    """A minimal SMTP server (RFC 5321 without extensions) that keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def reply(self, line):
+                self.wfile.write(line.encode() + b"\r\n")
+
+            def handle(self):
+                self.reply("220 sink ESMTP")
+                recipients = []
+                while True:
+                    line = self.rfile.readline()
+                    if not line:
+                        return
+                    command = line.decode(errors="replace").strip()
+                    verb = command[:4].upper()
+                    if verb in ("EHLO", "HELO"):
+                        self.reply("250 sink")
+                    elif verb == "MAIL":
+                        recipients = []
+                        self.reply("250 OK")
+                    elif verb == "RCPT":
+                        recipients.append(command.split(":", 1)[1].strip(" <>"))
+                        self.reply("250 OK")
+                    elif verb == "DATA":
+                        self.reply("354 End data with <CR><LF>.<CR><LF>")
+                        data = bytearray()
+                        while True:
+                            chunk = self.rfile.readline()
+                            if not chunk or chunk == b".\r\n":
+                                break
+                            data += chunk[1:] if chunk.startswith(b"..") else chunk
+                        message = email.message_from_bytes(bytes(data), policy=policy.default)
+                        with sink.lock:
+                            sink.messages.append((list(recipients), message))
+                        self.reply("250 OK queued")
+                    elif verb == "QUIT":
+                        self.reply("221 Bye")
+                        return
+                    else:  # RSET, NOOP, anything else
+                        self.reply("250 OK")
+
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def to(self, address):
+        """The messages sent to ``address`` so far, oldest first."""
+        with self.lock:
+            return [message for recipients, message in self.messages if address in recipients]
+
+    def wait_for(self, address, count=1, timeout=60.0):
+        return wait_until(lambda: len(self.to(address)) >= count and self.to(address), timeout=timeout,
+                          what=f"{count} email(s) to {address}")
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def body_text(message):
+    part = message.get_body(preferencelist=("plain", "html"))
+    return part.get_content() if part is not None else ""
+
+
+def link_in(message, path_prefix):
+    """The first link in ``message`` whose path starts with ``path_prefix``, as a path."""
+    match = re.search(r"https?://[^/\s\"']+(" + re.escape(path_prefix) + r"[^\s\"'<>]*)", body_text(message))
+    assert match, f"No {path_prefix} link in: {body_text(message)[:500]}"
+    return match.group(1)
+
+
+class TlsProxy:
+    """Forwards every request to ``upstream`` (host, port) as the TLS proxy would."""
+
+    def __init__(self, upstream, public_host):
+        proxy = self
+        self.upstream, self.public_host = upstream, public_host
+        self.seen = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def forward(self):
+                proxy.seen += 1
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP | {"host"}}
+                headers.update(
+                    {"Host": proxy.public_host, "X-Forwarded-Proto": "https", "X-Forwarded-For": self.client_address[0]}
+                )
+                connection = http.client.HTTPConnection(*proxy.upstream, timeout=60)
+                try:
+                    connection.request(self.command, self.path, body=body, headers=headers)
+                    response = connection.getresponse()
+                    payload = response.read()
+                finally:
+                    connection.close()
+                self.send_response(response.status, response.reason)
+                for key, value in response.getheaders():
+                    if key.lower() not in HOP_BY_HOP | {"content-length"}:
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def create_postgres_database(name, admin_url="postgres://postgres@127.0.0.1:5432/postgres"):
+    """Create the empty database ``name``; returns a function that drops it."""
+    import psycopg2
+
+    def run(sql):
+        connection = psycopg2.connect(admin_url)
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+        finally:
+            connection.close()
+
+    run(f'DROP DATABASE IF EXISTS "{name}"')
+    run(f'CREATE DATABASE "{name}"')
+    return lambda: run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def postgres_available(host="127.0.0.1", port=5432):
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+class Processes:
+    """Long-running commands (web instances, the worker), each logging to its own file."""
+
+    def __init__(self, cwd):
+        self.cwd = cwd
+        self.running = []
+
+    def start(self, name, command, env):
+        log = tempfile.NamedTemporaryFile(prefix=f"deploy-{name}-", suffix=".log", delete=False)
+        # The README's own command line, run by a shell as a process manager's would be.
+        process = subprocess.Popen(  # noqa: S602
+            command, shell=True, cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.running.append((name, process, log.name))
+        return process
+
+    def log(self, name):
+        for each, _, path in self.running:
+            if each == name:
+                with open(path, errors="replace") as handle:
+                    return handle.read()
+        return ""
+
+    def logs(self):
+        return "\n".join(f"--- {name} ---\n{self.log(name)[-4000:]}" for name, _, _ in self.running)
+
+    def stop(self):
+        for _, process, _ in self.running:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for _, process, path in self.running:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            os.unlink(path)
+        self.running = []
