@@ -1,6 +1,6 @@
-"""What a production deploy runs beside the app, started for a test on loopback.
+"""What a production deploy runs beside the app, started for a test on loopback (the mail
+relay is ``tests/smtp.py``, the object store ``tests/s3.py``).
 
-- :class:`SmtpSink`: an SMTP server that keeps every message (the shop's mail relay);
 - :class:`TlsProxy`: what the TLS-terminating proxy (nginx) does for the app: forwards to
   one app instance with ``Host`` of the public name, ``X-Forwarded-Proto: https`` and
   ``X-Forwarded-For``;
@@ -8,18 +8,14 @@
 - :class:`Processes`: long-running commands started from the README, stopped at the end.
 """
 
-import email
 import http.client
 import os
-import re
 import signal
 import socket
-import socketserver
 import subprocess
 import tempfile
 import threading
 import time
-from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
@@ -41,92 +37,6 @@ def wait_until(predicate, *, timeout=60.0, interval=0.2, what="the condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"Timed out waiting for {what}")
         time.sleep(interval)
-
-
-class SmtpSink:
-    """A minimal SMTP server (RFC 5321 without extensions) that keeps what it receives."""
-
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-        sink = self
-
-        class Handler(socketserver.StreamRequestHandler):
-            def reply(self, line):
-                self.wfile.write(line.encode() + b"\r\n")
-
-            def handle(self):
-                self.reply("220 sink ESMTP")
-                recipients = []
-                while True:
-                    line = self.rfile.readline()
-                    if not line:
-                        return
-                    command = line.decode(errors="replace").strip()
-                    verb = command[:4].upper()
-                    if verb in ("EHLO", "HELO"):
-                        self.reply("250 sink")
-                    elif verb == "MAIL":
-                        recipients = []
-                        self.reply("250 OK")
-                    elif verb == "RCPT":
-                        recipients.append(command.split(":", 1)[1].strip(" <>"))
-                        self.reply("250 OK")
-                    elif verb == "DATA":
-                        self.reply("354 End data with <CR><LF>.<CR><LF>")
-                        data = bytearray()
-                        while True:
-                            chunk = self.rfile.readline()
-                            if not chunk or chunk == b".\r\n":
-                                break
-                            data += chunk[1:] if chunk.startswith(b"..") else chunk
-                        message = email.message_from_bytes(bytes(data), policy=policy.default)
-                        with sink.lock:
-                            sink.messages.append((list(recipients), message))
-                        self.reply("250 OK queued")
-                    elif verb == "QUIT":
-                        self.reply("221 Bye")
-                        return
-                    else:  # RSET, NOOP, anything else
-                        self.reply("250 OK")
-
-        class Server(socketserver.ThreadingTCPServer):
-            allow_reuse_address = True
-            daemon_threads = True
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self):
-        return f"smtp://127.0.0.1:{self.port}"
-
-    def to(self, address):
-        """The messages sent to ``address`` so far, oldest first."""
-        with self.lock:
-            return [message for recipients, message in self.messages if address in recipients]
-
-    def wait_for(self, address, count=1, timeout=60.0):
-        return wait_until(lambda: len(self.to(address)) >= count and self.to(address), timeout=timeout,
-                          what=f"{count} email(s) to {address}")
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def body_text(message):
-    part = message.get_body(preferencelist=("plain", "html"))
-    return part.get_content() if part is not None else ""
-
-
-def link_in(message, path_prefix):
-    """The first link in ``message`` whose path starts with ``path_prefix``, as a path."""
-    match = re.search(r"https?://[^/\s\"']+(" + re.escape(path_prefix) + r"[^\s\"'<>]*)", body_text(message))
-    assert match, f"No {path_prefix} link in: {body_text(message)[:500]}"
-    return match.group(1)
 
 
 class TlsProxy:

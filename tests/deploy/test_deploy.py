@@ -27,17 +27,9 @@ import pytest
 import requests
 
 from dodo.emulator.testing import run_in_subprocess
+from tests.smtp import SmtpServer, link_in
 
-from .services import (
-    Processes,
-    SmtpSink,
-    TlsProxy,
-    create_postgres_database,
-    free_port,
-    link_in,
-    postgres_available,
-    wait_until,
-)
+from .services import Processes, TlsProxy, create_postgres_database, free_port, postgres_available, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_HOST = "shop.test"
@@ -158,7 +150,7 @@ def services(tmp_path):
     drop_database = create_postgres_database(database)
     redis_db = 11
     redis.Redis(host="127.0.0.1", port=6379, db=redis_db).flushdb()
-    smtp = SmtpSink()
+    smtp = SmtpServer().start()
     yield {"database": database, "redis_db": redis_db, "s3_url": url, "smtp": smtp}
     smtp.stop()
     moto_process.terminate()

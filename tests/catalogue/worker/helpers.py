@@ -1,89 +1,16 @@
-"""A tiny SMTP server on loopback and a ``run_worker`` process, for the worker tests."""
+"""A ``run_worker`` process on the test's database, for the worker tests (the mail server is
+``tests/smtp.py``)."""
 
 import os
 import signal
-import socketserver
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    timeout = 120  # a client that never speaks does not keep a thread for good
-
-    def handle(self):
-        server = self.server
-        if server.hanging.is_set():
-            # Accept, then never answer: the client waits for the greeting.
-            with server.lock:
-                server.hung_connections += 1
-            server.released.wait(timeout=120)
-            return
-        self._reply("220 tiny-smtp ready")
-        message, in_data = [], False
-        for raw in self.rfile:
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            if in_data:
-                if line == ".":
-                    in_data = False
-                    with server.lock:
-                        server.messages.append("\n".join(message))
-                    message = []
-                    self._reply("250 queued")
-                else:
-                    message.append(line[1:] if line.startswith("..") else line)
-                continue
-            command = line[:4].upper()
-            if command == "DATA":
-                in_data = True
-                self._reply("354 end with <CRLF>.<CRLF>")
-            elif command == "QUIT":
-                self._reply("221 bye")
-                return
-            else:  # EHLO, HELO, MAIL, RCPT, RSET, NOOP
-                self._reply("250 ok")
-
-    def _reply(self, text):
-        self.wfile.write(text.encode() + b"\r\n")
-        self.wfile.flush()
-
-
-class TinySMTPServer(socketserver.ThreadingTCPServer):
-    """Receives mail into ``messages``; while ``hanging`` is set it accepts connections and
-    never answers them (counted in ``hung_connections``) until :meth:`answer`."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _SMTPHandler)
-        self.lock = threading.Lock()
-        self.messages, self.hung_connections = [], 0
-        self.hanging, self.released = threading.Event(), threading.Event()
-        self.port = self.server_address[1]
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
-
-    def start(self, *, hanging=False):
-        if hanging:
-            self.hanging.set()
-        self._thread.start()
-        return self
-
-    def answer(self):
-        """Answer from now on; the hung connections are closed."""
-        self.hanging.clear()
-        self.released.set()
-
-    def stop(self):
-        self.released.set()
-        self.shutdown()
-        self.server_close()
 
 
 def database_url():

@@ -10,8 +10,9 @@ from accounts.tasks import send_password_reset_email
 from catalogue.models import WorkerHeartbeat
 from catalogue.tasks import prune_task_results
 from tests.factories import UserFactory
+from tests.smtp import SmtpServer
 
-from .helpers import TinySMTPServer, WorkerProcess, wait_for
+from .helpers import WorkerProcess, wait_for
 
 DB_TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
@@ -21,7 +22,7 @@ DB_TASKS = {
 
 @pytest.fixture
 def smtp():
-    server = TinySMTPServer()
+    server = SmtpServer()
     yield server
     server.stop()
 
@@ -67,7 +68,7 @@ def test_a_task_whose_worker_was_killed_is_run_again_and_emails_once(settings, s
     assert row.worker_ids == ["worker-killed", "worker-recovering"]
     assert row.return_value is True
     assert len(smtp.messages) == 1
-    assert "To: ada@example.com" in smtp.messages[0]
+    assert smtp.messages[0][0] == ["ada@example.com"]
     assert "re-queued, its worker worker-killed died" in second.log()
     # SIGTERM: the worker exits cleanly and takes its heartbeat row with it.
     assert second.terminate() == 0
