@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -128,11 +129,22 @@ def resend_activation(email):
 
 
 def send_password_reset(email):
-    """Queue a reset email for each active account with a usable password at ``email``."""
+    """Queue a reset email for each active account with a usable password at ``email``.
+
+    At most ``PASSWORD_RESET_EMAILS_PER_HOUR`` per account, counted from the first in the
+    hour, so the form cannot be used to flood an inbox. Returns nothing: the page answers
+    the same whether an email was sent, throttled, or there is no such account.
+    """
     User = get_user_model()
     for user in User._default_manager.filter(email__iexact=normalize_email(email), is_active=True):
-        if user.has_usable_password():
-            send_password_reset_email.enqueue(user.pk)
+        if not user.has_usable_password():
+            continue
+        key = f"accounts:password-reset:{user.pk}"
+        cache.add(key, 0, timeout=3600)
+        if cache.incr(key) > settings.PASSWORD_RESET_EMAILS_PER_HOUR:
+            logger.info("User #%s: password reset email throttled", user.pk)
+            continue
+        send_password_reset_email.enqueue(user.pk)
 
 
 def request_email_change(user, new_email):

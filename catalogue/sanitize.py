@@ -15,7 +15,7 @@ ALLOWED_TAGS = frozenset({"p", "br", "h2", "h3", "b", "strong", "i", "em", "a", 
 # ``linktype`` and ``id`` are Wagtail's stored form of a link to a page or document
 # (``<a linktype="page" id="3">``): kept, so a body written in the Wagtail editor keeps its
 # internal links when a seller edits it elsewhere. Only those two link types and numeric
-# ids pass.
+# ids pass; whether the page is live is checked on save and on rendering (rich_text.py).
 ALLOWED_ATTRIBUTES = {"a": frozenset({"href", "id"})}
 ALLOWED_ATTRIBUTE_VALUES = {"a": {"linktype": frozenset({"page", "document"})}}
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})

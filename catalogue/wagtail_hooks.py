@@ -41,6 +41,7 @@ from .models import (
     SupportTicket,
     TicketStatus,
 )
+from .rich_text import LivePageLinkHandler
 
 
 def _dodo_sync_label(page):
@@ -111,6 +112,17 @@ class ProductPageListingViewSet(PageListingViewSet):
         Column("dodo_sync", label=_("Dodo sync"), accessor=_dodo_sync_label, sort_key=SYNC_STATE),
         DateColumn("latest_revision_created_at", label=_("Updated"), sort_key="latest_revision_created_at"),
     ]
+
+
+# RICH TEXT
+
+
+# order=1: after Wagtail's own registration of the "page" link type, which this replaces.
+@hooks.register("register_rich_text_features", order=1)
+def link_rich_text_to_live_pages_only(features):
+    """Rich text renders page links to live pages only, so a description cannot reveal
+    a draft's address (catalogue/rich_text.py)."""
+    features.register_link_type(LivePageLinkHandler)
 
 
 # CATEGORIES

@@ -19,6 +19,7 @@ from wagtail.images.utils import get_allowed_image_extensions
 
 from catalogue.models import ProductCategory, ProductPage
 from catalogue.quota import StorageUsage
+from catalogue.rich_text import drop_unpublished_page_links
 from catalogue.sanitize import sanitize_rich_text
 from catalogue.widgets import PrivateFileInput
 
@@ -122,11 +123,15 @@ class ProductForm(forms.ModelForm):
                 self.initial["body"] = plain
 
     def clean_body(self):
-        """Keep only the HTML the product body allows; plain text becomes paragraphs."""
+        """Keep only the HTML the product body allows; plain text becomes paragraphs.
+
+        Links to pages that are not live are unwrapped (their text kept): a seller links
+        to what the public can see, never to another seller's draft.
+        """
         text = self.cleaned_data.get("body") or ""
         if text.strip() and not HTML_TAG.search(text):
             text = plain_text_to_html(text)
-        return sanitize_rich_text(text)
+        return drop_unpublished_page_links(sanitize_rich_text(text))
 
     def full_clean(self):
         super().full_clean()

@@ -153,13 +153,19 @@ AUTH_PASSWORD_VALIDATORS = [
 ACCOUNT_ACTIVATION_TIMEOUT = env.int("ACCOUNT_ACTIVATION_TIMEOUT", default=3 * 24 * 3600)
 # How long the link that confirms a new email address stays valid, in seconds.
 ACCOUNT_EMAIL_CHANGE_TIMEOUT = 24 * 3600
-# Brute-force protection (django-axes): lock an account or an address after this many
-# failures, for this many hours; the lock lifts by itself.
+# At most this many password-reset emails per account per hour, however often it is asked.
+PASSWORD_RESET_EMAILS_PER_HOUR = env.int("PASSWORD_RESET_EMAILS_PER_HOUR", default=3)
+# Brute-force protection (django-axes): lock an account *from one address* after this many
+# failures, for this many hours; the lock lifts by itself. Failures from elsewhere do not
+# count, so a stranger cannot lock the owner out.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-# Each entry is counted on its own: failures for one account (from any address) OR from
-# one address (against any account). [["username", "ip_address"]] would need both.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# ...and lock an address (for every account) after this many failures against any
+# accounts, which stops one address guessing many. Axes has one limit; this handler
+# adds the second (accounts/lockout.py).
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=50)
+AXES_HANDLER = "accounts.lockout.AccountAddressLockoutHandler"
 # Count "Ada@Example.com " and "ada@example.com" as the same account, as sign-in does.
 AXES_USERNAME_CALLABLE = "accounts.lockout.get_lockout_username"
 # Attempts during a lock do not extend it, so the lock lifts a fixed time after it began.
@@ -170,8 +176,10 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 # Behind a proxy every request comes from the proxy's address: set how many proxies sit
 # in front (e.g. 1) so lockouts key on the client's address from X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+# django-ipware is not installed, so axes' AXES_IPWARE_* settings would be ignored: our
+# callable reads the address the nearest proxy appended (accounts/lockout.py).
+LOGIN_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.get_client_ip"
 
 # I18N
 LANGUAGE_CODE = "en-us"

@@ -192,6 +192,22 @@ def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client,
     assert "invalid or has expired" in response.content.decode()
 
 
+def test_password_reset_emails_are_limited_per_account_and_the_page_does_not_tell(client, settings):
+    settings.PASSWORD_RESET_EMAILS_PER_HOUR = 3
+    CustomerFactory(email="known@example.com")
+    CustomerFactory(email="other@example.com")
+    pages = []
+    for _ in range(4):
+        response = client.post("/accounts/password/reset/", {"email": "known@example.com"}, follow=True)
+        assert response.redirect_chain == [("/accounts/password/reset/done/", 302)]
+        pages.append(comparable(response))
+    assert len(set(pages)) == 1
+    assert [m.to for m in mail.outbox] == [["known@example.com"]] * 3
+    # Another account has its own count.
+    client.post("/accounts/password/reset/", {"email": "other@example.com"})
+    assert mail.outbox[-1].to == ["other@example.com"] and len(mail.outbox) == 4
+
+
 def test_password_reset_ignores_the_host_header(client):
     CustomerFactory(email="known@example.com")
     client.post("/accounts/password/reset/", {"email": "known@example.com"}, HTTP_HOST="localhost")
