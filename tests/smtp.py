@@ -9,8 +9,9 @@ import email
 import re
 import socketserver
 import threading
-import time
 from email import policy
+
+from tests.polling import wait_for
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -102,12 +103,8 @@ class SmtpServer(socketserver.ThreadingTCPServer):
 
     def wait_for(self, address, count=1, timeout=60.0):
         """The messages to ``address`` once there are ``count``; fail after ``timeout``."""
-        deadline = time.monotonic() + timeout
-        while len(self.to(address)) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {count} email(s) to {address}")
-            time.sleep(0.1)
-        return self.to(address)
+        return wait_for(lambda: len(self.to(address)) >= count and self.to(address),
+                        f"{count} email(s) to {address}", deadline=timeout)  # fmt: skip
 
 
 def body_text(message):

@@ -27,9 +27,10 @@ import pytest
 import requests
 
 from dodo.emulator.testing import run_in_subprocess
+from tests.polling import wait_for
 from tests.smtp import SmtpServer, link_in
 
-from .services import Processes, TlsProxy, create_postgres_database, free_port, postgres_available, wait_until
+from .services import Processes, TlsProxy, create_postgres_database, free_port, postgres_available
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_HOST = "shop.test"
@@ -236,7 +237,7 @@ def _deploy_and_shop(services, smtp, processes, ports, proxies, emulator, tmp_pa
         else:
             processes.start("worker", command, env)
     for name, port in ports.items():
-        wait_until(lambda port=port: _answers(f"http://127.0.0.1:{port}/health/"), timeout=60, what=f"web-{name}")
+        wait_for(lambda port=port: _answers(f"http://127.0.0.1:{port}/health/"), f"web-{name}")
         ready = requests.get(f"http://127.0.0.1:{port}/ready/", timeout=30)
         assert ready.status_code == 200, ready.text
 
@@ -283,7 +284,7 @@ def _deploy_and_shop(services, smtp, processes, ports, proxies, emulator, tmp_pa
     products = seller.get(b, "/seller/products/")
     product_id = re.search(r"/seller/products/(\d+)/edit/", products.text).group(1)
     # The worker creates it on Dodo.
-    wait_until(lambda: emulator.state().get("products"), timeout=60, what="the product on Dodo")
+    wait_for(lambda: emulator.state().get("products"), "the product on Dodo")
 
     # 5. A customer signs up on B, activates on A, buys through B; Dodo's webhook reaches A.
     customer = Browser()
@@ -304,10 +305,9 @@ def _deploy_and_shop(services, smtp, processes, ports, proxies, emulator, tmp_pa
     assert started.status_code == 302 and started.headers["Location"].startswith(emulator.base_url), started.headers
     session_id = started.headers["Location"].rstrip("/").rsplit("/", 1)[1]
     emulator.pay(session_id, email="reader@shop.test", country="US")
-    library = wait_until(
+    library = wait_for(
         lambda: (r := customer.get(b, "/account/products/")).status_code == 200 and "/download/" in r.text and r,
-        timeout=60,
-        what="the paid order in the buyer's library",
+        "the paid order in the buyer's library",
     )
     download_path = re.search(r'href="(/account/products/\d+/download/)"', library.text).group(1)
 

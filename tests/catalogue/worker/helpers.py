@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from django.db import connection
@@ -70,15 +69,3 @@ class WorkerProcess:
             self.process.wait(timeout=60)
         if self.process is not None and not self._log.closed:
             self._log.close()
-
-
-def wait_for(condition, what, deadline=60.0, describe=lambda: ""):
-    """Poll ``condition`` until it is true; fail after a generous ``deadline`` (progress,
-    not speed, is what the tests check)."""
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}\n{describe()}")

@@ -4,7 +4,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -12,6 +11,7 @@ from django_tasks_db.models import DBTaskResult
 from catalogue.models import WorkerHeartbeat
 from catalogue.tasks import prune_task_results
 from catalogue.worker import recovery
+from tests.polling import race
 
 DB_TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
@@ -109,19 +109,7 @@ def test_two_recoveries_at_once_requeue_the_task_once(monkeypatch):
         return decide(*args)
 
     monkeypatch.setattr(recovery, "_is_dead", after_both_read)
-    outcomes = []
-
-    def recover():
-        try:
-            outcomes.append(recovery.recover_dead_tasks())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=recover) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = race(recovery.recover_dead_tasks)
     assert len(outcomes) == 2
     assert sorted(len(outcome["requeued"]) for outcome in outcomes) == [0, 1]
     assert status(pk) == TaskResultStatus.READY

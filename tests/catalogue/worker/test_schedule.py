@@ -4,7 +4,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -13,6 +12,7 @@ from catalogue.models import ScheduledTask, TaskEffect, TaskRequestId
 from catalogue.tasks import prune_task_results
 from catalogue.worker import schedule
 from site_config.logging import bound_request_id, current_request_id
+from tests.polling import race
 
 DB_TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
@@ -58,19 +58,7 @@ def test_two_schedulers_at_once_enqueue_each_run_once(monkeypatch):
 
     monkeypatch.setattr(schedule, "_load", after_both_read)
     ScheduledTask.objects.create(name="prune", next_run_at=timezone.now() - timedelta(seconds=1))
-    outcomes = []
-
-    def run():
-        try:
-            outcomes.append(schedule.enqueue_due())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = race(schedule.enqueue_due)
     assert sorted(outcomes) == [[], ["prune"]]
     assert enqueued() == 1
 

@@ -10,9 +10,10 @@ from accounts.tasks import send_password_reset_email
 from catalogue.models import WorkerHeartbeat
 from catalogue.tasks import prune_task_results
 from tests.factories import UserFactory
+from tests.polling import wait_for
 from tests.smtp import SmtpServer
 
-from .helpers import WorkerProcess, wait_for
+from .helpers import WorkerProcess
 
 DB_TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
