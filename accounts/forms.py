@@ -51,14 +51,6 @@ class SignUpForm(BaseUserCreationForm):
         widget=forms.RadioSelect,
     )
 
-    error_messages = {
-        **BaseUserCreationForm.error_messages,
-        "email_taken": _(
-            "An account with this email address already exists. Log in, or reset your password if you've "
-            "forgotten it. Not activated yet? Ask for a new activation email."
-        ),
-    }
-
     class Meta:
         model = User
         fields = ("first_name", "last_name", "email")
@@ -88,14 +80,20 @@ class SignUpForm(BaseUserCreationForm):
         super().validate_password_for_user(user, password_field_name=password_field_name)
 
     def clean_email(self):
-        email = services.normalize_email(self.cleaned_data["email"])
-        if services.email_in_use(email):
-            raise forms.ValidationError(self.error_messages["email_taken"], code="email_taken")
-        return email
+        return services.normalize_email(self.cleaned_data["email"])
+
+    def _get_validation_exclusions(self):
+        # Whether the address already has an account is never a form error: that would tell
+        # a stranger which addresses have accounts. ``services.sign_up()`` answers the same
+        # either way, so the model's unique field and constraint are not checked here (the
+        # form field still checks the address's format and length).
+        exclusions = super()._get_validation_exclusions()
+        exclusions.add("email")
+        return exclusions
 
     def save(self, commit=True):
-        """Refused: ``services.register_user()`` creates the account (inactive, with its role)."""
-        raise NotImplementedError("Use accounts.services.register_user() with form.cleaned_data.")
+        """Refused: ``services.sign_up()`` creates the account (inactive, with its role)."""
+        raise NotImplementedError("Use accounts.services.sign_up() with form.cleaned_data.")
 
 
 class ResendActivationForm(forms.Form):

@@ -1,14 +1,16 @@
 """Account operations. Views validate input with forms, then call one function here."""
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
-from django_tasks import TaskResultStatus
+from django_tasks import TaskResult, TaskResultStatus
 
 from .exceptions import EmailAddressTaken, InvalidEmailChangeLink
 from .signal_handlers import ACTIVATION_EMAIL_RESULT_ATTR
@@ -17,6 +19,7 @@ from .tasks import (
     send_email_change_confirmation,
     send_email_changed_notice,
     send_password_reset_email,
+    send_signup_attempt_notice,
 )
 from .tokens import activation_token_generator, read_email_change_token
 
@@ -28,6 +31,9 @@ ROLE_SELLER = "seller"
 # One activation email per account per this many seconds, however often "resend" is
 # pressed: the page always answers the same, so a stranger cannot flood an inbox.
 RESEND_INTERVAL = 60
+
+# One "someone tried to sign up with your address" email per account per this many seconds.
+SIGNUP_NOTICE_INTERVAL = 3600
 
 # What the sign-up page can say about the activation email.
 EMAIL_SENT = "sent"
@@ -48,12 +54,62 @@ def email_in_use(email, exclude_user=None):
     return users.exists()
 
 
+@dataclass
+class SignUp:
+    """A sign-up as the "check your inbox" page may describe it.
+
+    ``email`` is the address entered (normalized); ``email_result`` is the ``TaskResult``
+    of the email sent for it. Emails are enqueued once the transaction commits: without an
+    outer transaction (a request) that is before ``sign_up`` returns; inside one, or when
+    a throttle held the email back, it stays ``None``. A new address gets its activation
+    email; an address that already has an account gets a notice to its owner, or a fresh
+    activation link. Both fill this in the same way, so the page reads the same for either.
+    """
+
+    email: str
+    email_result: TaskResult | None = None
+
+    @property
+    def email_status(self):
+        """``EMAIL_SENT``, ``EMAIL_FAILED`` or ``EMAIL_QUEUED``.
+
+        With the immediate backend the task has finished by now; with a worker it is
+        still queued, and the page says so.
+        """
+        result = self.email_result
+        if result is None or not result.is_finished:
+            return EMAIL_QUEUED
+        if result.status == TaskResultStatus.SUCCESSFUL and result.return_value:
+            return EMAIL_SENT
+        return EMAIL_FAILED
+
+
+def sign_up(*, email, password, first_name, last_name="", role=ROLE_CUSTOMER):
+    """Register ``email`` (see ``register_user``); returns the ``SignUp`` to describe.
+
+    If the address already has an account, nothing is created or changed and the answer
+    is the same as for a new one, so the form cannot tell a stranger which addresses have
+    accounts. The owner learns of it by email instead (``notify_existing_account``).
+    """
+    signup = SignUp(email=normalize_email(email))
+    try:
+        user = register_user(
+            email=signup.email, password=password, first_name=first_name, last_name=last_name, role=role
+        )
+    except EmailAddressTaken:
+        notify_existing_account(signup)
+        return signup
+    signup.email_result = getattr(user, ACTIVATION_EMAIL_RESULT_ATTR, None)
+    return signup
+
+
 def register_user(*, email, password, first_name, last_name="", role=ROLE_CUSTOMER):
     """Create an inactive account with the chosen role; returns the new user.
 
     A seller may also buy, so the seller role sets both flags. The activation email is
     sent by the ``post_save`` receiver once this transaction commits. Raises
-    ``EmailAddressTaken`` if the address was registered in the meantime.
+    ``EmailAddressTaken`` if an account has the address (callers that answer visitors
+    go through ``sign_up``, which does not say so).
     """
     User = get_user_model()
     user = User(
@@ -64,7 +120,10 @@ def register_user(*, email, password, first_name, last_name="", role=ROLE_CUSTOM
         is_customer=True,
         is_seller=role == ROLE_SELLER,
     )
+    # Hashed before the address is looked up, so a taken address is not answered faster.
     user.set_password(password)
+    if email_in_use(user.email):
+        raise EmailAddressTaken
     try:
         with transaction.atomic():
             user.save()
@@ -75,18 +134,36 @@ def register_user(*, email, password, first_name, last_name="", role=ROLE_CUSTOM
     return user
 
 
-def activation_email_status(user):
-    """``EMAIL_SENT``, ``EMAIL_FAILED`` or ``EMAIL_QUEUED`` for a user just registered.
+def notify_existing_account(signup):
+    """Someone signed up with an address that has an account: email its owner, after commit.
 
-    The receiver leaves the task's result on the instance after commit. With the
-    immediate backend it is finished; with a worker it is still queued.
+    An active account gets a "someone tried to sign up with your address" notice, at most
+    one per ``SIGNUP_NOTICE_INTERVAL``; one never activated gets a fresh activation link
+    (``resend_activation``, throttled too). The task result goes to ``signup``, where a
+    new account's activation email result would go.
     """
-    result = getattr(user, ACTIVATION_EMAIL_RESULT_ATTR, None)
-    if result is None or not result.is_finished:
-        return EMAIL_QUEUED
-    if result.status == TaskResultStatus.SUCCESSFUL and result.return_value:
-        return EMAIL_SENT
-    return EMAIL_FAILED
+    user = get_user_model()._default_manager.filter(email__iexact=signup.email).first()
+    if user is None:
+        # Deleted since, or the other half of a race not committed yet: nobody to tell.
+        return
+    if not user.is_active:
+        logger.info("User #%s: sign-up with the address of an account awaiting activation", user.pk)
+
+        def resend():
+            signup.email_result = resend_activation(user.email)
+
+        transaction.on_commit(resend)
+        return
+    logger.info("User #%s: sign-up with the address of an existing account", user.pk)
+    attempted_at = timezone.now().isoformat()
+
+    def notify():
+        if not cache.add(f"accounts:signup-notice:{user.pk}", 1, timeout=SIGNUP_NOTICE_INTERVAL):
+            logger.info("User #%s: sign-up attempt notice throttled", user.pk)
+            return
+        signup.email_result = send_signup_attempt_notice.enqueue(user.pk, attempted_at)
+
+    transaction.on_commit(notify)
 
 
 def user_from_uidb64(uidb64):
@@ -117,15 +194,16 @@ def activate_user(uidb64, token):
 def resend_activation(email):
     """Send a fresh activation link if ``email`` belongs to an account awaiting activation.
 
-    Returns nothing: the caller answers the same whether or not an account exists.
+    Returns the email task's ``TaskResult``, or ``None`` when there is no such account or
+    the resend is throttled: the caller answers the same either way.
     """
     user = get_user_model()._default_manager.filter(email__iexact=normalize_email(email), is_active=False).first()
     if user is None:
-        return
+        return None
     if not cache.add(f"accounts:activation-resend:{user.pk}", 1, timeout=RESEND_INTERVAL):
         logger.info("User #%s: activation resend throttled", user.pk)
-        return
-    send_activation_email.enqueue(user.pk)
+        return None
+    return send_activation_email.enqueue(user.pk)
 
 
 def send_password_reset(email):

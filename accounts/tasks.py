@@ -10,6 +10,7 @@ returns ``True`` when the email is sent, ``False`` when it had no reason to send
 """
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -112,6 +113,27 @@ def send_email_changed_notice(context, user_id, old_email, attempt=1):
     }
     return _send(
         context, user_id, "email changed notice", "accounts/emails/email_changed", template_context, to=[old_email]
+    )
+
+
+@task(backend="db", takes_context=True)
+def send_signup_attempt_notice(context, user_id, attempted_at, attempt=1):
+    """Tell an account's owner that someone tried to sign up with its address.
+
+    ``attempted_at`` is the ISO 8601 time of the attempt. Nothing was changed by it; the
+    email says so, with links to log in and, if it wasn't them, to reset the password.
+    """
+    user = _get_user(user_id, "sign-up attempt notice")
+    if user is None:
+        return False
+    template_context = {
+        "user": user,
+        "attempted_at": datetime.fromisoformat(attempted_at),
+        "login_url": _absolute(reverse("accounts:login")),
+        "reset_url": _absolute(reverse("accounts:password_reset")),
+    }
+    return _send(
+        context, user_id, "sign-up attempt notice", "accounts/emails/signup_attempt", template_context, [user.email]
     )
 
 

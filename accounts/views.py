@@ -11,7 +11,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from . import services
-from .exceptions import AccountError, EmailAddressTaken
+from .exceptions import AccountError
 from .forms import EmailAuthenticationForm, PasswordResetRequestForm, ResendActivationForm, SignUpForm
 
 # Our own backend, named when we log a user in without a password (after activation):
@@ -31,7 +31,10 @@ def home_url_for(user):
 
 
 class RegisterView(FormView):
-    """Sign-up: creates an inactive account; the activation email follows the commit."""
+    """Sign-up: creates an inactive account; the activation email follows the commit.
+
+    An address that already has an account gets the same answer, and nothing is created.
+    """
 
     form_class = SignUpForm
     template_name = "accounts/register.html"
@@ -51,20 +54,18 @@ class RegisterView(FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        try:
-            user = services.register_user(
-                email=data["email"],
-                password=data["password1"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                role=data["role"],
-            )
-        except EmailAddressTaken:
-            form.add_error("email", form.error_messages["email_taken"])
-            return self.form_invalid(form)
+        # The same answer whether or not the address already has an account (its owner is
+        # emailed instead), so sign-up cannot be used to find out who has one.
+        signup = services.sign_up(
+            email=data["email"],
+            password=data["password1"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            role=data["role"],
+        )
         self.request.session[SIGNUP_SESSION_KEY] = {
-            "email": user.email,
-            "email_status": services.activation_email_status(user),
+            "email": signup.email,
+            "email_status": signup.email_status,
         }
         return redirect("accounts:register_done")
 

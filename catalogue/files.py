@@ -26,6 +26,7 @@ from .storage import can_presign, get_private_storage
 logger = logging.getLogger(__name__)
 
 MISSING_FILE_TEMPLATE = "catalogue/private_file_missing.html"
+PRIVATE_FILE_CSP = "default-src 'none'; sandbox"
 
 
 def serve_private_file(request, fieldfile, filename):
@@ -42,7 +43,8 @@ def serve_private_file(request, fieldfile, filename):
       storage;
     - always ``attachment`` (with ``filename``) and ``nosniff``, so an uploaded file never
       renders as a page of this site, and ``private, no-store`` so no shared cache keeps
-      a copy (or the redirect); the content type follows ``filename``;
+      a copy (or the redirect); ``Content-Security-Policy: default-src 'none'; sandbox``
+      in case a browser renders it anyway; the content type follows ``filename``;
     - a file missing from storage (the row names it, the storage lost it) is a 404 page
       that says so, and an ERROR log line naming the object, for someone to restore it;
       never a 500, and never a redirect to the store's own error (callers rely on the
@@ -79,6 +81,9 @@ def serve_private_file(request, fieldfile, filename):
         )
         return TemplateResponse(request, MISSING_FILE_TEMPLATE, {"filename": filename}, status=404)
     response["X-Content-Type-Options"] = "nosniff"
+    # Should a browser render the file after all, it runs nothing and loads nothing, in
+    # an opaque origin with no access to the site's cookies or pages.
+    response["Content-Security-Policy"] = PRIVATE_FILE_CSP
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from .models import ProductPage
+from .models import ProductCategory, ProductPage
 
 # Longest search text we pass to the search backend.
 MAX_QUERY_LENGTH = 200
@@ -80,6 +81,27 @@ class CatalogueQuery:
         return urlencode(params) + "&" if params else ""
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its total instead of counting the rows: the listings know it from
+    the category counters, where a ``COUNT(*)`` would read every live product."""
+
+    def __init__(self, object_list, per_page, *, count, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.known_count = count
+
+    @cached_property
+    def count(self):
+        return self.known_count
+
+
+def live_product_total(category=None):
+    """How many live products a listing without search text holds: the category's
+    counter, or the sum of them all (``ProductCategory.live_product_count``)."""
+    if category is not None:
+        return category.live_product_count
+    return ProductCategory.objects.live_product_total()
+
+
 @dataclass(frozen=True)
 class Listing:
     """One page of results and what the template needs to describe it."""
@@ -93,8 +115,9 @@ class Listing:
 def browse_catalogue(query, per_page=None):
     """Live products matching ``query``, sorted and cut to one page.
 
-    A fixed number of queries whatever the catalogue's size: a count, the page of
-    products with seller, category and cover joined, and the page's cover thumbnails.
+    A fixed number of queries whatever the catalogue's size: the total (from the category
+    counters, or the search backend's count of matches), the page of products with
+    seller, category and cover joined, and the page's cover thumbnails.
     """
     products = ProductPage.objects.live().with_card_data()
     if query.category is not None:
@@ -107,6 +130,10 @@ def browse_catalogue(query, per_page=None):
             results = products.order_by(*sort.ordering).search(query.text, order_by_relevance=False)
     else:
         results = products.order_by(*sort.ordering)
-    paginator = Paginator(results, per_page or settings.CATALOGUE_PAGE_SIZE)
+    per_page = per_page or settings.CATALOGUE_PAGE_SIZE
+    if query.is_search:
+        paginator = Paginator(results, per_page)
+    else:
+        paginator = CountedPaginator(results, per_page, count=live_product_total(query.category))
     page_obj = paginator.get_page(query.page)
     return Listing(page_obj=page_obj, sort=sort, sort_options=query.sort_options(), total=paginator.count)

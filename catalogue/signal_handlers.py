@@ -9,6 +9,7 @@ from functools import partial
 
 from django.db import transaction
 
+from . import page_cache
 from .files import delete_product_file_on_commit
 from .models import ProductCategory, ProductPage
 from .slugs import unique_category_slug
@@ -58,6 +59,41 @@ def release_deleted_product_files(sender, instance, **kwargs):
         delete_product_file_on_commit(name)
 
 
+# The fields a save must name to change which category counts a product as live. Wagtail's
+# draft revisions save only bookkeeping fields (``latest_revision``, ``draft_title``, ...).
+COUNTED_FIELDS = frozenset({"live", "category", "category_id"})
+
+
+def _may_change_counts(update_fields):
+    return update_fields is None or bool(COUNTED_FIELDS & set(update_fields))
+
+
+def remember_counted_category(sender, instance, raw=False, update_fields=None, **kwargs):
+    """``pre_save(ProductPage)``: note the category the stored row is counted in, so that
+    moving a product to another category recounts the one it leaves as well."""
+    if raw or not instance.pk or not _may_change_counts(update_fields):
+        return
+    instance._counted_category_id = (
+        ProductPage.objects.filter(pk=instance.pk).values_list("category_id", flat=True).first()
+    )
+
+
+def recount_live_products_of_categories(sender, instance, raw=False, update_fields=None, **kwargs):
+    """``post_save`` / ``post_delete(ProductPage)``: recount the live products of the
+    product's category (and of the one it left) with one ``COUNT`` from the rows.
+
+    Publishing, unpublishing (Wagtail's actions save the page), deleting and moving a
+    product all pass here, so ``ProductCategory.live_product_count`` stays exact; a
+    recount rather than ``+1``/``-1`` cannot drift. ``manage.py recount_categories`` redoes
+    every category after a bulk load that bypassed the signals.
+    """
+    if raw or not _may_change_counts(update_fields):
+        return
+    pks = {instance.category_id, getattr(instance, "_counted_category_id", None)} - {None}
+    if pks:
+        ProductCategory.objects.filter(pk__in=pks).recount_live_products()
+
+
 def reindex_products_of_category(sender, instance, raw=False, created=False, **kwargs):
     """``post_save(ProductCategory)``: products are searchable by category name; refresh them."""
     if raw or created:
@@ -81,6 +117,58 @@ def reindex_products_of_seller(sender, instance, raw=False, created=False, updat
         transaction.on_commit(partial(reindex_products.enqueue, product_ids))
 
 
+# Saves that only touch a page's draft bookkeeping (save_revision, locking): the live
+# page, which is all anonymous visitors see, is unchanged.
+DRAFT_ONLY_PAGE_FIELDS = frozenset(
+    {
+        "wagtail_admin_comments",
+        "latest_revision",
+        "latest_revision_created_at",
+        "draft_title",
+        "has_unpublished_changes",
+        "locked",
+        "locked_at",
+        "locked_by",
+    }
+)
+
+
+def expire_cached_pages(sender, raw=False, update_fields=None, **kwargs):
+    """Pages published, unpublished, moved, saved or deleted, a category or cover image
+    changed: every anonymous page in the cache is stale (``catalogue.page_cache``).
+
+    One generation bump expires them all: a product shows on the home page, the
+    catalogue, its category and its neighbours' "more in" rows, so finding the affected
+    pages would cost more than rendering them again.
+    """
+    if raw or (update_fields is not None and set(update_fields) <= DRAFT_ONLY_PAGE_FIELDS):
+        return
+    page_cache.bump_generation()
+
+
+def expire_cached_pages_of_seller(sender, instance, raw=False, created=False, update_fields=None, **kwargs):
+    """``post_save(User)``: product cards and pages show the seller's name."""
+    if raw or created or not getattr(instance, "is_seller", False):
+        return
+    if update_fields is not None and not {"first_name", "last_name", "email"} & set(update_fields):
+        return
+    page_cache.bump_generation()
+
+
+def purge_listings_from_frontend_cache(sender, instance, **kwargs):
+    """``page_published``/``page_unpublished(ProductPage)``: Wagtail's frontend cache
+    purges the product's own URL from the CDN; the catalogue (with its category pages)
+    and the home page list it too. Nothing to do without ``WAGTAILFRONTENDCACHE``."""
+    from django.conf import settings
+
+    if not settings.WAGTAILFRONTENDCACHE:
+        return
+    from wagtail.contrib.frontend_cache.utils import purge_pages_from_cache
+
+    index_page = instance.get_parent().specific
+    purge_pages_from_cache([index_page, index_page.get_parent()])
+
+
 def remember_request_id_of_task(sender, task_result, **kwargs):
     """``task_enqueued``: store the enqueuing request's id for the worker that will run
     the task, so the task's log lines carry it (``catalogue.worker.request_ids``)."""
@@ -94,10 +182,13 @@ def connections():
     connects them through ``catalogue.receivers``; ``breaks`` marks those the
     marketplace cannot do without (system check ``catalogue.E004``)."""
     from django.conf import settings
-    from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
     from django_tasks.signals import task_enqueued
+    from wagtail.images import get_image_model
+    from wagtail.models import Page
+    from wagtail.signals import page_published, page_unpublished, post_page_move
 
-    from .models import ProductCategory, ProductPage, SupportTicket
+    from .models import CatalogueIndexPage, ProductCategory, ProductPage, SupportTicket
     from .receivers import Connection
     from .support import signal_handlers as support
     from .support.signals import ticket_opened, ticket_replied
@@ -120,6 +211,32 @@ def connections():
             breaks="products would be saved without a slug, so their URLs break",
             critical=True,
         ),
+        # Category counters: the home grid and listing totals read them instead of counting.
+        # A failed recount stops the save rather than leave a wrong count.
+        Connection(
+            pre_save,
+            ProductPage,
+            remember_counted_category,
+            "catalogue_counted_category",
+            breaks="a product moved to another category would stay counted in the old one",
+            critical=True,
+        ),
+        Connection(
+            post_save,
+            ProductPage,
+            recount_live_products_of_categories,
+            "catalogue_recount_category_saved",
+            breaks="category product counts and listing totals would miss published and unpublished products",
+            critical=True,
+        ),
+        Connection(
+            post_delete,
+            ProductPage,
+            recount_live_products_of_categories,
+            "catalogue_recount_category_deleted",
+            breaks="category product counts and listing totals would still count deleted products",
+            critical=True,
+        ),
         # A replaced file stays (old revisions name it); cleanup_files removes orphans.
         Connection(
             pre_delete,
@@ -130,6 +247,37 @@ def connections():
         ),
         Connection(post_save, ProductCategory, reindex_products_of_category, "catalogue_reindex_category"),
         Connection(post_save, settings.AUTH_USER_MODEL, reindex_products_of_seller, "catalogue_reindex_seller"),
+        # The anonymous page cache (catalogue.page_cache): anything a cached page shows
+        # changed, so none of them may be served again. Saves cover pages created or
+        # edited in code; deletes are sent for the Page row of every page type.
+        Connection(
+            page_published,
+            None,
+            expire_cached_pages,
+            "catalogue_page_cache_published",
+            breaks="anonymous visitors would see a page as it was before publishing, until PAGE_CACHE_TIMEOUT",
+        ),
+        Connection(
+            page_unpublished,
+            None,
+            expire_cached_pages,
+            "catalogue_page_cache_unpublished",
+            breaks="anonymous visitors would still see unpublished pages, until PAGE_CACHE_TIMEOUT",
+        ),
+        Connection(post_page_move, None, expire_cached_pages, "catalogue_page_cache_moved"),
+        Connection(post_delete, Page, expire_cached_pages, "catalogue_page_cache_page_deleted"),
+        Connection(post_save, ProductPage, expire_cached_pages, "catalogue_page_cache_product_saved"),
+        Connection(post_save, CatalogueIndexPage, expire_cached_pages, "catalogue_page_cache_index_saved"),
+        Connection(post_save, "home.HomePage", expire_cached_pages, "catalogue_page_cache_home_saved"),
+        Connection(post_save, ProductCategory, expire_cached_pages, "catalogue_page_cache_category_saved"),
+        Connection(post_delete, ProductCategory, expire_cached_pages, "catalogue_page_cache_category_deleted"),
+        Connection(post_save, get_image_model(), expire_cached_pages, "catalogue_page_cache_image_saved"),
+        Connection(post_delete, get_image_model(), expire_cached_pages, "catalogue_page_cache_image_deleted"),
+        Connection(
+            post_save, settings.AUTH_USER_MODEL, expire_cached_pages_of_seller, "catalogue_page_cache_seller_renamed"
+        ),
+        Connection(page_published, ProductPage, purge_listings_from_frontend_cache, "catalogue_cdn_published"),
+        Connection(page_unpublished, ProductPage, purge_listings_from_frontend_cache, "catalogue_cdn_unpublished"),
         # Support tickets: email the other side of a new ticket or reply, and each newly
         # assigned editor.
         Connection(ticket_opened, None, support.email_seller_about_new_ticket, "catalogue_ticket_opened_email"),

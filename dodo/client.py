@@ -78,6 +78,11 @@ ENVIRONMENT_BASE_URLS = {
     "test_mode": "https://test.dodopayments.com",
     "live_mode": "https://live.dodopayments.com",
 }
+#: Where Dodo's hosted checkout pages (a session's ``checkout_url``) live, per environment.
+ENVIRONMENT_CHECKOUT_ORIGINS = {
+    "test_mode": "https://test.checkout.dodopayments.com",
+    "live_mode": "https://checkout.dodopayments.com",
+}
 
 # Used when a timeout/retry setting is absent; the project's settings define all three.
 DEFAULT_CONNECT_TIMEOUT = 5.0
@@ -150,6 +155,26 @@ def load_settings() -> ClientSettings:
         read_timeout=seconds_setting("DODO_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
         max_retries=retries_setting(),
     )
+
+
+def checkout_origin() -> str:
+    """The origin (``scheme://host[:port]``) of the checkout pages buyers are sent to.
+
+    Dodo's own for ``DODO_PAYMENTS_ENVIRONMENT``; when ``DODO_PAYMENTS_BASE_URL`` points
+    elsewhere (the emulator, which serves its checkout pages itself), that URL's origin.
+    Empty when neither gives an http(s) origin. Read at call time; never raises, since
+    the Content-Security-Policy of every page is built from it.
+    """
+    base_url = (getattr(settings, "DODO_PAYMENTS_BASE_URL", "") or "").rstrip("/")
+    environment_of_url = {url: environment for environment, url in ENVIRONMENT_BASE_URLS.items()}
+    if not base_url:
+        return ENVIRONMENT_CHECKOUT_ORIGINS.get(getattr(settings, "DODO_PAYMENTS_ENVIRONMENT", ""), "")
+    if base_url in environment_of_url:
+        return ENVIRONMENT_CHECKOUT_ORIGINS[environment_of_url[base_url]]
+    if not is_http_url(base_url):
+        return ""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def is_http_url(url: str) -> bool:

@@ -1,6 +1,6 @@
 """StreamField blocks an editor composes the home page from."""
 
-from django.db.models import Count, Q
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.snippets.blocks import SnippetChooserBlock
@@ -94,8 +94,13 @@ class CategoryGridBlock(blocks.StructBlock):
         return context
 
     def categories_for(self, value):
-        """Categories with their live product count and page URL (two queries in all)."""
-        categories = ProductCategory.objects.annotate(product_count=Count("products", filter=Q(products__live=True)))
+        """Categories with their live product count and page URL (two queries in all).
+
+        The count is the category's counter, kept by the catalogue's signal handlers:
+        counting the live products of every category here read the whole product table
+        on each visit to the home page.
+        """
+        categories = ProductCategory.objects.annotate(product_count=F("live_product_count"))
         chosen_ids = [category.pk for category in value["categories"] if category is not None]
         if chosen_ids:
             by_id = {category.pk: category for category in categories.filter(pk__in=chosen_ids)}

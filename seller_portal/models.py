@@ -1,4 +1,4 @@
-"""Seller portal models: short links.
+"""Seller portal models: short links, and the sales summary the dashboard reads.
 
 A short link (``/s/<code>/``) sends visitors to one of the seller's product pages and
 counts them. When a visitor who followed it buys that product, the checkout stores the
@@ -100,3 +100,32 @@ class ShortLink(models.Model):
     def public_url(self):
         """The full link to share, on ``SITE_URL``."""
         return settings.SITE_URL.rstrip("/") + self.get_absolute_url()
+
+
+class ProductSales(models.Model):
+    """A seller's sales of one product, summed from the order rows: a cache, never a record.
+
+    The dashboard's all-time figures and best sellers read these rows instead of summing
+    every order on each visit. ``seller_portal.stats.recount_product_sales`` rewrites a
+    row from its orders (by the revenue rule there) whenever one of them is saved, and
+    ``manage.py recount_sales`` rewrites them all, so each row always equals a
+    recomputation from ``Order`` rows. Money records stay in orders and the ledger.
+    """
+
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("seller"), on_delete=models.CASCADE, related_name="+"
+    )
+    product = models.ForeignKey(
+        "catalogue.ProductPage", verbose_name=_("product"), on_delete=models.CASCADE, related_name="+"
+    )
+    sales = models.PositiveIntegerField(_("sales"), default=0, help_text=_("Paid orders, refunded ones included."))
+    refunded = models.PositiveIntegerField(_("refunded"), default=0)
+    revenue = models.DecimalField(_("net revenue"), max_digits=14, decimal_places=3, default=0)
+
+    class Meta:
+        verbose_name = _("product sales")
+        verbose_name_plural = _("product sales")
+        constraints = [models.UniqueConstraint(fields=["seller", "product"], name="seller_portal_sales_once")]
+
+    def __str__(self):
+        return f"Sales of product #{self.product_id} by seller #{self.seller_id}"

@@ -11,8 +11,7 @@ The seller is always the signed-in user passed in by the view, never a value fro
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, DecimalField, F, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.actions.unpublish_page import UnpublishPageAction
@@ -20,12 +19,12 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection
 
 from catalogue.extensions import product_sync_provider
-from catalogue.models import CatalogueIndexPage, OrderStatus, ProductPage
+from catalogue.models import CatalogueIndexPage, ProductPage
 from catalogue.referrals import REFERRALS_SESSION_KEY
 
 from .codes import random_code
-from .models import SALE_STATUSES, ShortLink
-from .stats import net_sale
+from .models import ShortLink
+from .stats import ZERO, sales_by_product
 
 logger = logging.getLogger(__name__)
 
@@ -42,26 +41,26 @@ class ShortLinkCodeTaken(Exception):
 
 
 def seller_products(user):
-    """The seller's products for the portal list, with their sales figures and checkout state.
+    """The seller's products for the portal list, with their checkout state.
 
-    One query for the whole page: orders are counted and summed in SQL (net of refunds,
-    see :mod:`seller_portal.stats`), and the product sync provider (dodo's) adds each
-    product's state as a subquery.
+    The product sync provider (dodo's) adds each product's state as a subquery. Sales
+    figures are not here: the list adds them to the one page it shows
+    (:func:`add_sales_figures`), so a seller with many orders does not wait for the
+    orders of every product to be summed.
     """
-    net = net_sale("orders__")
     products = product_sync_provider().annotate(ProductPage.objects.for_seller(user).select_related("category"))
-    return (
-        products.annotate(
-            sales=Count("orders", filter=Q(orders__status__in=SALE_STATUSES)),
-            revenue=Coalesce(
-                Sum(net, filter=Q(orders__status=OrderStatus.PAID)),
-                Value(0),
-                output_field=DecimalField(max_digits=14, decimal_places=3),
-            ),
-        )
-        # Recently edited first; products never saved as a revision (made in code) last.
-        .order_by(F("latest_revision_created_at").desc(nulls_last=True), "-pk")
-    )
+    # Recently edited first; products never saved as a revision (made in code) last.
+    return products.order_by(F("latest_revision_created_at").desc(nulls_last=True), "-pk")
+
+
+def add_sales_figures(products):
+    """Set ``sales`` and ``revenue`` (net of refunds, see :mod:`seller_portal.stats`) on
+    each of ``products`` (a page of the list), summing only their orders: one query."""
+    products = list(products)
+    figures = sales_by_product([product.pk for product in products])
+    for product in products:
+        product.sales, product.revenue = figures.get(product.pk, (0, ZERO))
+    return products
 
 
 def _cover_image(upload, title, seller):

@@ -19,23 +19,28 @@ Windows are calendar days in ``settings.TIME_ZONE``: "today" starts at local mid
 "7 days" is today and the 6 days before it, "30 days" today and the 29 before, the span
 the 30-day chart shows.
 
-Every figure is one aggregate query whatever the number of orders: the four revenue
-windows and the order counts in one ``aggregate()`` with filtered sums, the chart with one
-``GROUP BY`` day, best sellers with one ``GROUP BY`` product (plus their
-titles), recent sales with one ``LIMIT`` query. The index on ``Order(seller, status, paid_at)`` serves them all.
+No figure reads every order of the seller: the windows (today, 7 and 30 days) and the
+chart sum the orders paid in the last 30 days, a range of the index on
+``Order(seller, status, paid_at)``; the all-time figures and best sellers sum the seller's
+:class:`~seller_portal.models.ProductSales` rows, one per product sold, which
+:func:`recount_product_sales` rewrites from the order rows whenever an order is saved
+(by the rule above, so they always equal a recomputation); recent sales are one ``LIMIT``
+query. The product list sums the orders of the page's products only
+(:func:`sales_by_product`).
 """
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Case, Count, DecimalField, F, IntegerField, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalogue.models import Order, OrderStatus, ProductPage
 
-from .models import SALE_STATUSES
+from .models import SALE_STATUSES, ProductSales
 
 CHART_DAYS = 30
 BEST_SELLERS_LIMIT = 5
@@ -57,6 +62,49 @@ COUNTS_AS_REVENUE = Q(status=OrderStatus.PAID)
 def _net_revenue(extra=None):
     condition = COUNTS_AS_REVENUE & extra if extra is not None else COUNTS_AS_REVENUE
     return Coalesce(Sum(NET_AMOUNT, filter=condition), Value(ZERO), output_field=MONEY)
+
+
+def sales_figures():
+    """What a :class:`ProductSales` row holds, as aggregates over order rows."""
+    return {
+        "sales": Count("pk", filter=Q(status__in=SALE_STATUSES)),
+        "refunded": Count("pk", filter=Q(status=OrderStatus.REFUNDED)),
+        "revenue": _net_revenue(),
+    }
+
+
+def recount_product_sales(seller_id, product_id):
+    """Rewrite the seller's :class:`ProductSales` row for one product from its orders.
+
+    The row is locked (made if missing) before the orders are summed in a new
+    statement, so two orders of one product saved at once cannot leave a stale sum.
+    """
+    with transaction.atomic():
+        row, _ = ProductSales.objects.select_for_update().get_or_create(seller_id=seller_id, product_id=product_id)
+        figures = Order.objects.filter(seller_id=seller_id, product_id=product_id).aggregate(**sales_figures())
+        ProductSales.objects.filter(pk=row.pk).update(**figures)
+
+
+def recount_all_product_sales():
+    """Rewrite every :class:`ProductSales` row from the orders (after a bulk load); returns
+    how many rows there are now."""
+    rows = Order.objects.order_by().values("seller_id", "product_id").annotate(**sales_figures())
+    with transaction.atomic():
+        ProductSales.objects.all().delete()
+        ProductSales.objects.bulk_create((ProductSales(**row) for row in rows.iterator()), batch_size=2000)
+    return ProductSales.objects.count()
+
+
+def sales_by_product(product_ids):
+    """``{product id: (sales, net revenue)}`` for these products, all sellers' orders
+    counted (one ``GROUP BY`` over their orders only: the product list's page)."""
+    rows = (
+        Order.objects.filter(product_id__in=product_ids)
+        .order_by()
+        .values("product_id")
+        .annotate(sales=Count("pk", filter=Q(status__in=SALE_STATUSES)), revenue=_net_revenue())
+    )
+    return {row["product_id"]: (row["sales"], row["revenue"]) for row in rows}
 
 
 def day_start(day):
@@ -93,26 +141,35 @@ class ChartDay:
 def revenue_summary(user, today=None):
     """Net revenue today, over 7 days, over 30 days and in all, with the order counts.
 
-    One query. Returns a dict: ``today``, ``week``, ``month``, ``total`` (Decimal),
-    ``orders`` (paid orders, refunded ones included), ``refunded`` (refunded orders),
-    ``orders_today``, ``orders_week``, ``orders_month``.
+    Two queries: the windows over the orders paid in the last 30 days, the all-time
+    figures over the seller's ``ProductSales`` rows. Returns a dict: ``today``, ``week``,
+    ``month``, ``total`` (Decimal), ``orders`` (paid orders, refunded ones included),
+    ``refunded`` (refunded orders), ``orders_today``, ``orders_week``, ``orders_month``.
     """
     today = today or timezone.localdate()
     since_today = day_start(today)
     since_week = day_start(today - timedelta(days=6))
     since_month = day_start(today - timedelta(days=CHART_DAYS - 1))
-    sold = Q(status__in=SALE_STATUSES)
-    return Order.objects.for_seller(user).aggregate(
-        today=_net_revenue(Q(paid_at__gte=since_today)),
-        week=_net_revenue(Q(paid_at__gte=since_week)),
-        month=_net_revenue(Q(paid_at__gte=since_month)),
-        total=_net_revenue(),
-        orders=Count("pk", filter=sold),
-        refunded=Count("pk", filter=Q(status=OrderStatus.REFUNDED)),
-        orders_today=Count("pk", filter=sold & Q(paid_at__gte=since_today)),
-        orders_week=Count("pk", filter=sold & Q(paid_at__gte=since_week)),
-        orders_month=Count("pk", filter=sold & Q(paid_at__gte=since_month)),
+    summary = (
+        Order.objects.for_seller(user)
+        .filter(status__in=SALE_STATUSES, paid_at__gte=since_month)
+        .aggregate(
+            today=_net_revenue(Q(paid_at__gte=since_today)),
+            week=_net_revenue(Q(paid_at__gte=since_week)),
+            month=_net_revenue(),
+            orders_today=Count("pk", filter=Q(paid_at__gte=since_today)),
+            orders_week=Count("pk", filter=Q(paid_at__gte=since_week)),
+            orders_month=Count("pk"),
+        )
     )
+    summary.update(
+        ProductSales.objects.filter(seller=user).aggregate(
+            total=Coalesce(Sum("revenue"), Value(ZERO), output_field=MONEY),
+            orders=Coalesce(Sum("sales"), 0),
+            refunded=Coalesce(Sum("refunded"), 0),
+        )
+    )
+    return summary
 
 
 def product_counts(user):
@@ -198,20 +255,13 @@ def revenue_chart(user, today=None):
 def best_sellers(user, limit=BEST_SELLERS_LIMIT):
     """The seller's products with the most net revenue, then the most sales.
 
-    Two queries: the figures grouped by product id alone (the order index covers it),
-    then the titles of the few products on top.
+    One query over the seller's ``ProductSales`` rows (one per product sold), with titles.
     """
-    rows = list(
-        Order.objects.for_seller(user)
-        .filter(status__in=SALE_STATUSES)
-        .values("product_id")
-        .annotate(sales=Count("pk"), revenue=_net_revenue())
-        .order_by("-revenue", "-sales", "product_id")[:limit]
+    return list(
+        ProductSales.objects.filter(seller=user, sales__gt=0)
+        .order_by("-revenue", "-sales", "product_id")
+        .values("product_id", "sales", "revenue", title=F("product__title"))[:limit]
     )
-    titles = dict(ProductPage.objects.filter(pk__in=[row["product_id"] for row in rows]).values_list("pk", "title"))
-    for row in rows:
-        row["title"] = titles.get(row["product_id"], "")
-    return rows
 
 
 def recent_sales(user, limit=RECENT_SALES_LIMIT):

@@ -88,6 +88,8 @@ class ProductListView(IsSellerMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # Paginated first: only the page's products have their orders summed.
+        context["products"] = context["object_list"] = services.add_sales_figures(context["object_list"])
         context["storage_usage"] = StorageUsage.for_seller(self.request.user.pk)
         return context
 

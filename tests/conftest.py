@@ -36,9 +36,11 @@ def _media_root(settings, tmp_path):
 def _empty_cache():
     """Each test starts with an empty (local-memory) cache: nothing one test cached, such
     as the recent receiver failures, shows up in another."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    # Every alias: Wagtail keeps renditions in their own ("renditions").
+    for cache in caches.all():
+        cache.clear()
     yield
 
 

@@ -157,7 +157,9 @@ class Order(models.Model):
         ]
         indexes = [
             models.Index(fields=["seller", "status", "paid_at"], name="catalogue_order_seller_sales"),
-            models.Index(fields=["customer", "status"], name="catalogue_order_customer"),
+            # The customer's library: their paid orders, newest first (also serves the
+            # (customer, status) lookups the old two-column index did).
+            models.Index(fields=["customer", "status", "paid_at"], name="catalogue_order_customer_paid"),
             models.Index(fields=["product", "status"], name="catalogue_order_product"),
         ]
 

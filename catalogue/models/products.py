@@ -13,8 +13,9 @@ from decimal import ROUND_DOWN, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import models
-from django.db.models import ProtectedError
+from django.db import models, transaction
+from django.db.models import Count, OuterRef, ProtectedError, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
@@ -69,6 +70,30 @@ class ProductCategoryQuerySet(OwnedQuerySet):
     # A seller manages the categories they created; editors manage all of them.
     OWNER_FIELDS = {SELLER: "owner"}
 
+    def live_product_total(self):
+        """How many live products the catalogue holds: the sum of the categories' counters
+        (every product has a category), one query over the small category table."""
+        return self.aggregate(total=Coalesce(Sum("live_product_count"), 0))["total"]
+
+    def recount_live_products(self):
+        """Set these categories' ``live_product_count`` from the product rows (exact).
+
+        The rows are locked first, then counted in a new statement: under READ COMMITTED
+        that statement sees every concurrent publish that committed before the lock was
+        granted, so two transactions changing one category never leave a stale count.
+        """
+        with transaction.atomic(using=self.db):
+            pks = list(self.select_for_update().order_by("pk").values_list("pk", flat=True))
+            live = (
+                ProductPage.objects.live()
+                .filter(category=OuterRef("pk"))
+                .order_by()
+                .values("category")
+                .annotate(count=Count("pk"))
+                .values("count")
+            )
+            return ProductCategory.objects.filter(pk__in=pks).update(live_product_count=Coalesce(Subquery(live), 0))
+
 
 class ProductCategory(models.Model):
     """A shelf of the catalogue (E-books, Templates, ...): a Wagtail snippet.
@@ -104,6 +129,15 @@ class ProductCategory(models.Model):
         help_text=_("The seller who created this category, if any; editors own the rest."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    live_product_count = models.PositiveIntegerField(
+        _("live products"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "How many live products this category holds; recounted from the product rows whenever one is "
+            "published, unpublished, deleted or moved to another category (manage.py recount_categories)."
+        ),
+    )
 
     objects = ProductCategoryQuerySet.as_manager()
 

@@ -21,6 +21,15 @@ def money(amount, currency=None):
 
 
 @register.filter
+def page_window(page_obj):
+    """``{% for number in page_obj|page_window %}``: the first and last page numbers and two
+    either side of the current one, with ``None`` for each gap. A bounded list, however
+    many pages there are (Django's ``Paginator.get_elided_page_range``)."""
+    numbers = page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1)
+    return [None if number == page_obj.paginator.ELLIPSIS else number for number in numbers]
+
+
+@register.filter
 def absolute_url(url):
     """Prefix a site-relative URL with ``SITE_URL`` (for canonical and OpenGraph tags)."""
     if not url:

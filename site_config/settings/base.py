@@ -46,6 +46,8 @@ WAGTAIL_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    # Purges published pages from a CDN when WAGTAILFRONTENDCACHE is set (# WAGTAIL).
+    "wagtail.contrib.frontend_cache",
     "wagtail.embeds",
     "wagtail.sites",
     # accounts sits above wagtail.users so its templates and user model come first.
@@ -82,7 +84,13 @@ MIDDLEWARE = [
     # instance by IP over plain HTTP, so no HTTPS redirect and no Host validation for them.
     "site_config.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy (SECURITY section below).
+    "site_config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous visitors' Wagtail pages from the shared cache (catalogue/page_cache.py):
+    # outside the session, CSRF and messages middleware, so it sees the cookies they set
+    # and a cache hit skips them.
+    "catalogue.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -257,6 +265,21 @@ TASK_SCHEDULE = {
     "prune-task-results": {"task": "catalogue.tasks.prune_task_results", "every": 6 * 3600},
 }
 
+# CACHES
+# "default" is shared by every process in production (CACHE_URL, Redis): the Dodo rate
+# limit, receiver failures and the anonymous page cache live there. Wagtail writes each
+# image rendition it renders to the "renditions" alias; it is kept apart (per process by
+# default) so a page of product cards does not make a round trip to Redis per card.
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://"),
+    "renditions": env.cache("RENDITION_CACHE_URL", default="locmemcache://renditions"),
+}
+# Seconds an anonymous visitor's page (home, catalogue, category, product) is kept in the
+# default cache and by a CDN (s-maxage); 0 turns the page cache off. Publishing purges it.
+PAGE_CACHE_TIMEOUT = env.int("PAGE_CACHE_TIMEOUT", default=300)
+# Seconds a browser may reuse such a page without asking again (max-age).
+PAGE_CACHE_MAX_AGE = env.int("PAGE_CACHE_MAX_AGE", default=60)
+
 # WAGTAIL
 WAGTAIL_SITE_NAME = "Brightshelf"
 WAGTAILADMIN_BASE_URL = SITE_URL
@@ -267,12 +290,70 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xl
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# No Gravatar avatars in the admin: staff email hashes stay here, and img-src stays 'self'.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# A CDN in front of the site is told to drop a page when it is published or unpublished
+# (wagtail.contrib.frontend_cache), and the listings that show it (catalogue
+# signal_handlers). Off unless configured: FRONTEND_CACHE_PURGE_URL for a cache that takes
+# HTTP PURGE requests (Varnish, nginx, Fastly-style), or Cloudflare's zone and API token.
+WAGTAILFRONTENDCACHE = {}
+if env("FRONTEND_CACHE_PURGE_URL", default=""):
+    WAGTAILFRONTENDCACHE["http"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+        "LOCATION": env("FRONTEND_CACHE_PURGE_URL"),
+    }
+if env("CLOUDFLARE_ZONE_ID", default=""):
+    WAGTAILFRONTENDCACHE["cloudflare"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudflareBackend",
+        "ZONEID": env("CLOUDFLARE_ZONE_ID"),
+        # No default: a zone without its token stops start-up.
+        "BEARER_TOKEN": env("CLOUDFLARE_API_TOKEN"),
+    }
 
 # SECURITY
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Other sites learn no paths (order ids, tokens in links) from where a visitor came from.
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "django.views.csrf.csrf_failure"
+# Content-Security-Policy of every HTML page (site_config.middleware.SecurityHeadersMiddleware
+# adds it). To this, the middleware adds the media origin when images live in object storage
+# or on a CDN (taken from STORAGES) to img-src, and the origin of Dodo's hosted checkout
+# (dodo.client.checkout_origin) to form-action: the Buy form posts to us and we redirect
+# there, and browsers check that redirect against form-action. frame-ancestors follows the
+# response's X-Frame-Options ('none' for X_FRAME_OPTIONS, 'self' where a view such as
+# Wagtail's preview allows framing by the site itself).
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "connect-src": ["'self'"],
+    # Wagtail's page preview is a same-origin iframe.
+    "frame-src": ["'self'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+# Sources added in Wagtail admin only: its widgets still write inline <script>s (date
+# pickers, inline panels) and style attributes (wagtail/wagtail#1288). The storefront and
+# the portals do without.
+CONTENT_SECURITY_POLICY_ADMIN_EXTRA = {
+    "script-src": ["'unsafe-inline'"],
+    "style-src": ["'unsafe-inline'"],
+}
+# More origins for operators, e.g. CSP_EXTRA_IMG_SRC=https://images.example.com.
+CSP_EXTRA_IMG_SRC = env.list("CSP_EXTRA_IMG_SRC", default=[])
+CSP_EXTRA_FORM_ACTION = env.list("CSP_EXTRA_FORM_ACTION", default=[])
+# Browser features no page of ours uses, switched off for every page and any frame in it.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "midi", "payment", "usb",
+    )
+}
 
 # LOGGING
 # "plain" for people (dev, test), "json" for a log collector: one object per line with the

@@ -1,7 +1,7 @@
 """Production settings: every secret comes from the environment, with no default."""
 
 from .base import *  # noqa: F403
-from .base import STORAGES, env
+from .base import CACHES, STORAGES, env
 
 # CORE
 DEBUG = False
@@ -25,12 +25,12 @@ TASKS = {
 }
 
 # CACHES
-if env("CACHE_URL", default=""):
-    CACHES = {"default": env.cache("CACHE_URL")}
-    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+# CACHE_URL and RENDITION_CACHE_URL as read in base.py.
+for _cache in CACHES.values():
+    if _cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
         # Bounded: a Redis that is down or unreachable fails a request (and /ready/) within
         # seconds instead of holding a worker thread on the OS's TCP timeout.
-        CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 2, "socket_timeout": 2})
+        _cache.setdefault("OPTIONS", {}).update({"socket_connect_timeout": 2, "socket_timeout": 2})
 
 # SECURITY
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -41,7 +41,6 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SECURE_REFERRER_POLICY = "same-origin"
 
 # LOGGING
 # JSON lines with the request id for the log collector; LOG_FORMAT=plain to read by eye.

@@ -39,4 +39,9 @@
       if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
     });
   });
+
+  // Filters apply as soon as a menu changes; the button stays for keyboards and no-JS.
+  document.querySelectorAll("form[data-auto-submit] select").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
 })();

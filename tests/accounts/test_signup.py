@@ -1,4 +1,6 @@
-"""Sign-up by role; the activation email goes out from a post_save receiver after commit."""
+"""Sign-up by role; the activation email goes out from a post_save receiver after commit.
+
+An address that already has an account gets the same answer; its owner is emailed instead."""
 
 import logging
 
@@ -6,12 +8,21 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import transaction
+from django.test import Client
+from django.utils import timezone
 from django_tasks import TaskResultStatus
 
 from accounts import services
 from accounts.signal_handlers import send_activation_email_to_new_user
 from accounts.tasks import send_activation_email
-from tests.accounts.helpers import SIGNUP_PASSWORD, field_errors, link_from, run_accounts_callbacks, signup_data
+from tests.accounts.helpers import (
+    SIGNUP_PASSWORD,
+    comparable,
+    field_errors,
+    link_from,
+    run_accounts_callbacks,
+    signup_data,
+)
 from tests.factories import TEST_PASSWORD, UserFactory
 
 User = get_user_model()
@@ -151,25 +162,96 @@ def test_a_rolled_back_signup_sends_nothing(django_capture_on_commit_callbacks):
     assert mail.outbox == []
 
 
-def test_duplicate_email_shows_a_field_error_and_keeps_the_input(client):
-    UserFactory(email="ada@example.com")
-    response = client.post("/accounts/register/", signup_data(email="ADA@example.com", first_name="Augusta"))
-    assert response.status_code == 200
-    assert "already exists" in field_errors(response, "email")
-    html = response.content.decode()
-    assert 'value="Augusta"' in html and 'value="ADA@example.com"' in html
-    assert SIGNUP_PASSWORD not in html
+# AN ADDRESS THAT ALREADY HAS AN ACCOUNT
+# The answer is a new sign-up's, byte for byte, so the form cannot reveal who has an
+# account; the owner is emailed instead, and nothing is created or changed.
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("owner_is_active", [True, False], ids=["active", "awaiting-activation"])
+def test_an_existing_address_gets_exactly_the_answer_of_a_new_one(client, owner_is_active):
+    owner = UserFactory(email="ada@example.com", first_name="Augusta", is_active=owner_is_active)
+    mail.outbox.clear()  # a factory-made inactive account got its own activation email
+    taken = client.post("/accounts/register/", signup_data(email=" ADA@Example.com "), follow=True)
     assert User.objects.filter(email__iexact="ada@example.com").count() == 1
+    owner.refresh_from_db()
+    assert owner.first_name == "Augusta" and owner.check_password(TEST_PASSWORD)
+    assert owner.is_active is owner_is_active
+    assert [m.to for m in mail.outbox] == [["ada@example.com"]]
+
+    owner.delete()
+    new = Client().post("/accounts/register/", signup_data(email=" ADA@Example.com "), follow=True)
+    assert User.objects.get(email="ada@example.com").first_name == "Ada"
+    assert (new.status_code, new.redirect_chain) == (taken.status_code, taken.redirect_chain)
+    assert taken.redirect_chain == [("/accounts/register/done/", 302)]
+    assert comparable(taken) == comparable(new)
+    assert "sent an activation link to <strong>ada@example.com</strong>" in comparable(taken)
 
 
-def test_a_race_on_the_same_email_becomes_a_field_error(client, monkeypatch):
-    def taken(**kwargs):
-        raise services.EmailAddressTaken
+def test_the_owner_of_an_active_account_gets_one_notice_an_hour(client, settings, django_capture_on_commit_callbacks):
+    settings.SITE_URL = "https://shop.example"
+    owner = UserFactory(email="ada@example.com", first_name="Augusta", is_active=True)
+    for _ in range(2):  # within the hour
+        with django_capture_on_commit_callbacks() as callbacks:
+            response = client.post("/accounts/register/", signup_data(email="Ada@example.com"))
+            assert len(mail.outbox) <= 1  # nothing is sent inside the request's transaction
+        assert response["Location"] == "/accounts/register/done/"
+        assert run_accounts_callbacks(callbacks) == 1
+        assert len(mail.outbox) == 1
+    assert User.objects.count() == 1
 
-    monkeypatch.setattr(services, "register_user", taken)
-    response = client.post("/accounts/register/", signup_data())
+    message = mail.outbox[0]
+    assert message.to == ["ada@example.com"]
+    assert message.subject == "Someone tried to sign up with your Brightshelf address"
+    assert "Hi Augusta" in message.body and "nothing about yours has changed" in message.body
+    assert "https://shop.example/accounts/login/" in message.body
+    assert "https://shop.example/accounts/password/reset/" in message.body
+    assert timezone.now().strftime("%Y") in message.body  # when it happened
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert 'href="https://shop.example/accounts/login/"' in html
+    assert 'href="https://shop.example/accounts/password/reset/"' in html
+    assert "testserver" not in message.body + html
+    owner.refresh_from_db()
+    assert owner.check_password(TEST_PASSWORD)
+
+
+def test_an_account_awaiting_activation_gets_a_fresh_activation_link(client, django_capture_on_commit_callbacks):
+    owner = UserFactory(email="ada@example.com", is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/register/", signup_data(email="ADA@example.com", role="seller"))
+    assert response["Location"] == "/accounts/register/done/"
+    assert User.objects.count() == 1
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "Activate your Brightshelf account"
+    assert mail.outbox[0].to == ["ada@example.com"]
+
+    client.get(link_from(mail.outbox[0], "/accounts/activate/"))
+    owner.refresh_from_db()
+    # The owner's account as it was (its password and role), now active.
+    assert owner.is_active and not owner.is_seller and owner.check_password(TEST_PASSWORD)
+
+
+def test_an_existing_address_with_a_weak_password_gets_the_password_error(client):
+    UserFactory(email="ada@example.com")
+    response = client.post("/accounts/register/", signup_data(password1="password", password2="password"))
     assert response.status_code == 200
-    assert "already exists" in field_errors(response, "email")
+    assert field_errors(response, "password1")
+    assert not field_errors(response, "email")
+    assert 'value="ada@example.com"' in response.content.decode()
+    assert User.objects.count() == 1
+    assert mail.outbox == []
+
+
+def test_a_race_on_the_same_email_is_answered_like_a_sign_up(client, monkeypatch, django_capture_on_commit_callbacks):
+    # The address is taken between the look-up and the insert: the unique index decides.
+    UserFactory(email="ada@example.com", is_active=True)
+    monkeypatch.setattr(services, "email_in_use", lambda email, exclude_user=None: False)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/register/", signup_data())
+    assert response["Location"] == "/accounts/register/done/"
+    assert User.objects.count() == 1
+    assert [m.subject for m in mail.outbox] == ["Someone tried to sign up with your Brightshelf address"]
 
 
 @pytest.mark.parametrize("password", ["password", "12345678", "ada@example.com", "short"])

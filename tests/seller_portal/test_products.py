@@ -8,11 +8,13 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.models import Page
 
 from catalogue.models import ProductPage
 from dodo.models import DodoProduct
 from tests.factories import (
+    CustomerFactory,
     OrderFactory,
     ProductCategoryFactory,
     ProductPageFactory,
@@ -311,3 +313,30 @@ def test_a_plain_text_description_is_edited_as_plain_text(seller_client, seller,
     page.save_revision().publish()
     form = seller_client.get(reverse("seller_portal:product_edit", args=[page.pk])).context["form"]
     assert form.initial["body"] == "<h2>Inside</h2><p>Twelve chapters.</p>"
+
+
+def test_the_list_sums_only_the_shown_page_in_the_same_queries_however_many_orders(seller_client, seller, site_tree):
+    from catalogue.models import Order
+
+    products = [ProductPageFactory(seller=seller) for _ in range(3)]
+    customer = CustomerFactory()
+    OrderFactory(product=products[0], customer=customer, amount=Decimal("10.00"))
+    few = count_queries(seller_client, LIST_URL)
+
+    Order.objects.bulk_create(
+        Order(
+            customer=customer,
+            product=products[n % 3],
+            seller=seller,
+            amount=Decimal("10.00"),
+            currency="USD",
+            status="paid",
+            paid_at=timezone.now(),
+        )
+        for n in range(2000)
+    )
+    response = seller_client.get(LIST_URL)
+    assert count_queries(seller_client, LIST_URL) == few
+    figures = {p.pk: (p.sales, p.revenue) for p in response.context["products"]}
+    assert figures[products[0].pk] == (668, Decimal("6680.00"))  # 667 bulk + the first
+    assert figures[products[1].pk] == (667, Decimal("6670.00"))

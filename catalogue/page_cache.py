@@ -1,0 +1,178 @@
+"""The anonymous page cache: Wagtail pages rendered once, served from the shared cache.
+
+The home page, the catalogue, its category pages and the product pages are the same for
+every visitor who is not signed in, so :class:`PageCacheMiddleware` keeps the rendered
+response in the ``default`` cache (Redis in production, shared by every app host) for
+``PAGE_CACHE_TIMEOUT`` seconds and tells a CDN it may keep it too
+(``Cache-Control: public, max-age=PAGE_CACHE_MAX_AGE, s-maxage=PAGE_CACHE_TIMEOUT``).
+
+Why a middleware, and why there: a page may only be stored once the *whole* response is
+known, cookies included (a CSRF token, a session, a message), and those are set by the
+session, CSRF and messages middleware on the way out. So it sits outside them (right
+after WhiteNoise); it only ever looks at requests that resolve to Wagtail's page view, so
+the portals, checkout and admin are never touched. A hit returns before the session is
+loaded or the page tree routed: no database query at all.
+
+What is never stored or served from here: requests other than GET/HEAD, visitors with a
+session cookie (signed in, or carrying session data) or pending messages, queries with
+parameters the pages do not read (``utm_*``, search text), responses other than 200,
+responses that set a cookie or were marked private. Signed-in visitors get
+``Cache-Control: private``.
+
+Purging is a *generation* number kept in the same cache: every entry records the
+generation it was rendered under, and any change a page shows (publish, unpublish, move,
+delete, a category or seller rename; see ``signal_handlers.expire_cached_pages``) bumps
+it, so every host stops serving every older entry at once. The bump happens at once and
+again when the transaction commits, so a page rendered from the data of before the
+commit is never kept under the new number.
+"""
+
+import hashlib
+import logging
+import time
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import caches
+from django.db import transaction
+from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import urlencode
+from wagtail import views as wagtail_views
+
+logger = logging.getLogger(__name__)
+
+CACHE_ALIAS = "default"
+GENERATION_KEY = "page-cache:generation"
+# The only query parameters the cached pages read (CatalogueQuery: page number and sort);
+# any other parameter, search text included, makes the request uncacheable, so nobody
+# can fill the cache with variants nor be served a page that ignored their query.
+CACHED_QUERY_PARAMETERS = ("page", "sort")
+
+
+def _cache():
+    return caches[CACHE_ALIAS]
+
+
+def is_enabled():
+    return settings.PAGE_CACHE_TIMEOUT > 0
+
+
+def current_generation(cache=None):
+    """The generation pages are cached under now, made (from the clock) if missing.
+
+    A missing number (never set, or evicted) starts from nanoseconds since the epoch, so
+    it cannot meet a number that earlier entries were stored under.
+    """
+    cache = cache or _cache()
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
+def bump_generation():
+    """Expire every cached page now, and once more when the current transaction commits."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _bump():
+    cache = _cache()
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # no number yet: any new one expires every entry
+        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def serves_pages(request):
+    """Whether the request is for Wagtail's page view (not the portals, admin, checkout)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+    return match.func is wagtail_views.serve
+
+
+def cache_key(request):
+    """The key of this request's page, or ``None`` when it must not come from the cache.
+
+    Keyed on scheme, host, path and the normalised query (the last value of each
+    parameter the pages read, empty ones dropped, in a fixed order).
+    """
+    if request.method not in ("GET", "HEAD") or not is_enabled():
+        return None
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies:
+        # Signed in, or the session or a pending message makes the page theirs alone.
+        return None
+    if any(name not in CACHED_QUERY_PARAMETERS for name in request.GET):
+        return None
+    if not serves_pages(request):
+        return None
+    query = urlencode([(name, request.GET[name]) for name in CACHED_QUERY_PARAMETERS if request.GET.get(name)])
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
+    return "page-cache:" + hashlib.sha256(address.encode()).hexdigest()
+
+
+def mark_public(response):
+    """Headers for a response any visitor (and a CDN) may be given."""
+    patch_cache_control(
+        response, public=True, max_age=settings.PAGE_CACHE_MAX_AGE, s_maxage=settings.PAGE_CACHE_TIMEOUT
+    )
+    # A shared cache that honours Vary never hands this copy to a signed-in visitor.
+    patch_vary_headers(response, ["Cookie"])
+
+
+def is_storable(request, response):
+    """Whether a rendered page response is the same for every anonymous visitor."""
+    if request.method != "GET" or response.status_code != 200 or response.streaming:
+        return False
+    if response.cookies:  # a CSRF token, a session or a message was used to render it
+        return False
+    if "private" in response.get("Cache-Control", "") or "no-store" in response.get("Cache-Control", ""):
+        return False
+    user = getattr(request, "user", None)
+    return user is None or not user.is_authenticated
+
+
+class PageCacheMiddleware:
+    """Serve anonymous visitors' Wagtail pages from the shared cache (see module docs).
+
+    Place it after WhiteNoise and before SessionMiddleware, so that it sees the cookies
+    the inner middleware set, and a hit skips them all.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = cache_key(request)
+        if key is None:
+            response = self.get_response(request)
+            if is_enabled() and response.status_code == 200 and serves_pages(request):
+                # Not storable here, so not by anyone else: a signed-in visitor's page.
+                patch_cache_control(response, private=True)
+            return response
+
+        cache = _cache()
+        found = cache.get_many([GENERATION_KEY, key])
+        generation = found.get(GENERATION_KEY)
+        if generation is None:
+            generation = current_generation(cache)
+        entry = found.get(key)
+        if entry is not None and entry[0] == generation:
+            return entry[1]
+
+        response = self.get_response(request)
+        if is_storable(request, response):
+            mark_public(response)
+            # Stored under the generation read before rendering: a change committed
+            # meanwhile has bumped it, so this copy is never served.
+            cache.set(key, (generation, response), settings.PAGE_CACHE_TIMEOUT)
+        elif response.status_code == 200:
+            patch_cache_control(response, private=True)
+        return response

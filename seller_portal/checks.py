@@ -1,0 +1,13 @@
+"""System checks of the seller portal."""
+
+from django.core.checks import register
+
+
+@register()
+def check_receivers_connected(app_configs=None, **kwargs):
+    """``seller_portal.E001``: the receivers that keep the sales summaries are connected."""
+    from catalogue.receivers import receiver_errors
+
+    from . import signal_handlers
+
+    return receiver_errors(signal_handlers.connections(), "seller_portal.E001")
