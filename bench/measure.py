@@ -52,11 +52,14 @@ def pages(world):
     return [
         PageSpec("home", "home page", "/"),
         PageSpec("catalogue", "/catalogue/", "/catalogue/"),
+        # Signed in, a visitor gets a page of their own: what the page cache cannot answer.
+        PageSpec("catalogue_signed_in", "/catalogue/, signed in", "/catalogue/", "customer"),
         PageSpec("category", "category page", f"/catalogue/category/{world.category_slug}/"),
         PageSpec("search", f"search “{world.search_word}”", f"/catalogue/?q={world.search_word}"),
         PageSpec("product", "product page, anonymous", f"/catalogue/{world.product_slug}/"),
         PageSpec("product_signed_in", "product page, signed in", f"/catalogue/{world.product_slug}/", "customer"),
         PageSpec("seller_dashboard", "seller dashboard", "/seller/", "seller"),
+        PageSpec("seller_products", "seller product list", "/seller/products/", "seller"),
         PageSpec("library", "customer library", "/account/products/", "customer"),
     ]
 

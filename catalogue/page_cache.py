@@ -25,6 +25,11 @@ delete, a category or seller rename; see ``signal_handlers.expire_cached_pages``
 it, so every host stops serving every older entry at once. The bump happens at once and
 again when the transaction commits, so a page rendered from the data of before the
 commit is never kept under the new number.
+
+Signed-in visitors get a page of their own, but most of it is not theirs: the product
+cards of a listing and a product page's "More in ..." section are the same for everyone.
+:func:`cached_fragments` keeps those pieces under the same generation, read when the
+request starts (before any data is), so a purge expires them with the pages.
 """
 
 import hashlib
@@ -44,6 +49,9 @@ logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "default"
 GENERATION_KEY = "page-cache:generation"
+FRAGMENT_KEY_PREFIX = "page-fragment"
+# Where the middleware leaves the generation a request's fragments may be cached under.
+REQUEST_GENERATION_ATTRIBUTE = "page_cache_generation"
 # The only query parameters the cached pages read (CatalogueQuery: page number and sort);
 # any other parameter, search text included, makes the request uncacheable, so nobody
 # can fill the cache with variants nor be served a page that ignored their query.
@@ -152,6 +160,9 @@ class PageCacheMiddleware:
     def __call__(self, request):
         key = cache_key(request)
         if key is None:
+            if is_enabled() and serves_pages(request):
+                # Read before the page reads any data, for its fragments (cached_fragments).
+                setattr(request, REQUEST_GENERATION_ATTRIBUTE, current_generation())
             response = self.get_response(request)
             if is_enabled() and response.status_code == 200 and serves_pages(request):
                 # Not storable here, so not by anyone else: a signed-in visitor's page.
@@ -166,6 +177,7 @@ class PageCacheMiddleware:
         entry = found.get(key)
         if entry is not None and entry[0] == generation:
             return entry[1]
+        setattr(request, REQUEST_GENERATION_ATTRIBUTE, generation)
 
         response = self.get_response(request)
         if is_storable(request, response):
@@ -176,3 +188,28 @@ class PageCacheMiddleware:
         elif response.status_code == 200:
             patch_cache_control(response, private=True)
         return response
+
+
+def cached_fragments(request, names, render):
+    """``{name: html}`` for the page pieces ``names``, from the cache where it holds them.
+
+    ``render(missing_names)`` answers ``{name: html}`` for the others, which are then
+    stored. One ``get_many`` and at most one ``set_many`` for the lot. Pieces are kept
+    only under the generation the middleware read when the request started; a request
+    that did not pass through it (a preview, a portal view, the cache switched off)
+    renders everything, since nothing would tell a stale piece from a fresh one.
+    """
+    names = list(names)
+    generation = getattr(request, REQUEST_GENERATION_ATTRIBUTE, None)
+    if generation is None or not names:
+        return render(names)
+    keys = {name: f"{FRAGMENT_KEY_PREFIX}:{generation}:{name}" for name in names}
+    cache = _cache()
+    found = cache.get_many(list(keys.values()))
+    pieces = {name: found[key] for name, key in keys.items() if key in found}
+    missing = [name for name in names if name not in pieces]
+    if missing:
+        fresh = render(missing)
+        cache.set_many({keys[name]: fresh[name] for name in missing}, settings.PAGE_CACHE_TIMEOUT)
+        pieces.update(fresh)
+    return pieces

@@ -45,7 +45,8 @@ def storage_used(seller_id, *, exclude_product_id=None):
     products = ProductPage.objects.filter(seller_id=seller_id).exclude(file="")
     if exclude_product_id is not None:
         products = products.exclude(pk=exclude_product_id)
-    sizes = dict(products.values_list("file", "file_size").distinct())
+    # No ordering: the page model's default (the tree path) would join the page table.
+    sizes = dict(products.order_by().values_list("file", "file_size").distinct())
     return sum(size or 0 for size in sizes.values())
 
 

@@ -1,4 +1,4 @@
-"""Seller portal models: short links, and the sales summary the dashboard reads.
+"""Seller portal models: short links, and the sales summaries the dashboard reads.
 
 A short link (``/s/<code>/``) sends visitors to one of the seller's product pages and
 counts them. When a visitor who followed it buys that product, the checkout stores the
@@ -129,3 +129,36 @@ class ProductSales(models.Model):
 
     def __str__(self):
         return f"Sales of product #{self.product_id} by seller #{self.seller_id}"
+
+
+class SellerDailySales(models.Model):
+    """A seller's sales of one local day, summed from the order rows: a cache, never a record.
+
+    ``day`` is the calendar day of the orders' ``paid_at`` in ``settings.TIME_ZONE``. The
+    dashboard's windows (today, 7 and 30 days) and its 30-day chart read at most 30 of
+    these rows instead of summing the orders of the last 30 days on each visit.
+    ``seller_portal.stats.recount_daily_sales`` rewrites a day from its orders (by the
+    revenue rule there) whenever an order paid that day is saved, moved to another day or
+    deleted, and ``manage.py recount_sales`` rewrites them all, so the rows always equal
+    a recomputation from ``Order`` rows: one row per day with sales, none for other days.
+    Money records stay in orders and the ledger.
+    """
+
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("seller"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"), help_text=_("The local day the orders were paid."))
+    orders = models.PositiveIntegerField(_("orders"), default=0, help_text=_("Paid orders, refunded ones included."))
+    revenue = models.DecimalField(_("net revenue"), max_digits=14, decimal_places=3, default=0)
+
+    class Meta:
+        verbose_name = _("daily sales")
+        verbose_name_plural = _("daily sales")
+        constraints = [
+            # Its index, (seller, day), is the one the dashboard reads: this seller's rows
+            # with day >= the window's first day. No second index is needed.
+            models.UniqueConstraint(fields=["seller", "day"], name="seller_portal_daily_sales_once"),
+        ]
+
+    def __str__(self):
+        return f"Sales of {self.day} by seller #{self.seller_id}"

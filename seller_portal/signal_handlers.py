@@ -1,40 +1,74 @@
 """Receivers of the seller portal, connected in ``SellerPortalConfig.ready()``."""
 
-from .stats import recount_product_sales
+from django.db import transaction
+from django.utils import timezone
 
-# The order fields the dashboard's sales summary depends on; other saves (review notes,
-# leases, checkout urls) leave it alone.
+from .stats import recount_daily_sales, recount_product_sales
+
+# The order fields the dashboard's sales summaries depend on; other saves (review notes,
+# leases, checkout urls) leave them alone.
 SUMMED_FIELDS = frozenset(
-    {"status", "amount", "net_amount", "refunded_amount", "seller", "seller_id", "product", "product_id"}
+    {"status", "amount", "net_amount", "refunded_amount", "seller", "seller_id", "product", "product_id", "paid_at"}
 )
 
 
+def remember_paid_at(sender, instance, raw=False, update_fields=None, **kwargs):
+    """``pre_save(Order)``: note the ``paid_at`` the stored row has, so that an order
+    moved to another day (or that loses its ``paid_at``) recounts the day it leaves too.
+
+    One primary-key lookup, only for saves that may write ``paid_at``: a new order has no
+    stored row, and a save whose ``update_fields`` leave ``paid_at`` out (review notes,
+    leases, an order loaded with ``paid_at`` deferred) cannot move it.
+    """
+    if raw or instance.pk is None or (update_fields is not None and "paid_at" not in update_fields):
+        return
+    instance._stored_paid_at = sender.objects.filter(pk=instance.pk).values_list("paid_at", flat=True).first()
+
+
 def recount_sales_of_order(sender, instance, raw=False, update_fields=None, **kwargs):
-    """``post_save`` / ``post_delete(Order)``: rewrite the seller's sales summary of the order's product from
-    its order rows, in the order's transaction, so the dashboard never sums every order."""
+    """``post_save`` / ``post_delete(Order)``: rewrite the seller's sales summaries the
+    order counts in (its product's, and its paid day's and the day it left, if any) from
+    their order rows, in the order's transaction, so the dashboard never sums every order."""
+    stored_paid_at = vars(instance).pop("_stored_paid_at", None)
     if raw:
         return
     if update_fields is not None and not SUMMED_FIELDS & set(update_fields):
         return
-    recount_product_sales(instance.seller_id, instance.product_id)
+    days = {timezone.localdate(moment) for moment in (instance.paid_at, stored_paid_at) if moment is not None}
+    # One transaction for every row (the order's own, when it saves in one: no savepoint,
+    # so a failure cannot be caught and the order committed without its summaries), rows
+    # locked in one order (product, then days oldest first) so that two orders saved at
+    # once cannot wait on each other's locks.
+    with transaction.atomic(savepoint=False):
+        recount_product_sales(instance.seller_id, instance.product_id)
+        for day in sorted(days):
+            recount_daily_sales(instance.seller_id, day)
 
 
 def connections():
     """Every receiver of the seller portal, as ``SellerPortalConfig.ready()`` connects them."""
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import post_delete, post_save, pre_save
 
     from catalogue.models import Order
     from catalogue.receivers import Connection
 
     return [
-        # A failed recount fails the order's save: a summary that silently stopped
+        # A failure here fails the order's save: a summary that silently stopped
         # following its orders would show the seller wrong figures.
+        Connection(
+            pre_save,
+            Order,
+            remember_paid_at,
+            "seller_portal_remember_paid_at",
+            breaks="an order moved to another day would still count on the dashboard's chart on the day it left",
+            critical=True,
+        ),
         Connection(
             post_save,
             Order,
             recount_sales_of_order,
             "seller_portal_recount_sales",
-            breaks="the seller dashboard's all-time figures and best sellers would miss new orders and refunds",
+            breaks="the seller dashboard's figures, chart and best sellers would miss new orders and refunds",
             critical=True,
         ),
         Connection(
@@ -42,7 +76,7 @@ def connections():
             Order,
             recount_sales_of_order,
             "seller_portal_recount_sales_deleted",
-            breaks="the seller dashboard's all-time figures would still count deleted orders",
+            breaks="the seller dashboard's figures and chart would still count deleted orders",
             critical=True,
         ),
     ]

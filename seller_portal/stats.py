@@ -19,14 +19,16 @@ Windows are calendar days in ``settings.TIME_ZONE``: "today" starts at local mid
 "7 days" is today and the 6 days before it, "30 days" today and the 29 before, the span
 the 30-day chart shows.
 
-No figure reads every order of the seller: the windows (today, 7 and 30 days) and the
-chart sum the orders paid in the last 30 days, a range of the index on
-``Order(seller, status, paid_at)``; the all-time figures and best sellers sum the seller's
-:class:`~seller_portal.models.ProductSales` rows, one per product sold, which
-:func:`recount_product_sales` rewrites from the order rows whenever an order is saved
-(by the rule above, so they always equal a recomputation); recent sales are one ``LIMIT``
-query. The product list sums the orders of the page's products only
-(:func:`sales_by_product`).
+No figure reads every order of the seller, and none costs more as the seller sells more:
+the windows (today, 7 and 30 days) and the chart sum at most 30
+:class:`~seller_portal.models.SellerDailySales` rows, one per local day with sales; the
+all-time figures and best sellers sum the seller's
+:class:`~seller_portal.models.ProductSales` rows, one per product sold. Whenever an order
+is saved or deleted, :func:`recount_product_sales` and :func:`recount_daily_sales` rewrite
+the rows it belongs to (and the day it left, if its ``paid_at`` moved) from the order rows,
+by the rule above, so they always equal a recomputation; ``manage.py recount_sales``
+rewrites them all after a bulk load. Recent sales are one ``LIMIT`` query. The product
+list sums the orders of the page's products only (:func:`sales_by_product`).
 """
 
 from dataclasses import dataclass
@@ -34,13 +36,13 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Case, Count, DecimalField, F, IntegerField, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalogue.models import Order, OrderStatus, ProductPage
 
-from .models import SALE_STATUSES, ProductSales
+from .models import SALE_STATUSES, ProductSales, SellerDailySales
 
 CHART_DAYS = 30
 BEST_SELLERS_LIMIT = 5
@@ -64,6 +66,15 @@ def _net_revenue(extra=None):
     return Coalesce(Sum(NET_AMOUNT, filter=condition), Value(ZERO), output_field=MONEY)
 
 
+def _money_sum(field, condition=None):
+    """The sum of a money column of summary rows (0 when there are none)."""
+    return Coalesce(Sum(field, filter=condition), Value(ZERO), output_field=MONEY)
+
+
+# What one order adds to revenue, counted or not: the per-order form of _net_revenue.
+ORDER_REVENUE = Case(When(COUNTS_AS_REVENUE, then=NET_AMOUNT), default=Value(ZERO), output_field=MONEY)
+
+
 def sales_figures():
     """What a :class:`ProductSales` row holds, as aggregates over order rows."""
     return {
@@ -78,8 +89,10 @@ def recount_product_sales(seller_id, product_id):
 
     The row is locked (made if missing) before the orders are summed in a new
     statement, so two orders of one product saved at once cannot leave a stale sum.
+    Inside a transaction (the order's save) it joins it without a savepoint: a failed
+    recount must not let the order commit without its summary.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         row, _ = ProductSales.objects.select_for_update().get_or_create(seller_id=seller_id, product_id=product_id)
         figures = Order.objects.filter(seller_id=seller_id, product_id=product_id).aggregate(**sales_figures())
         ProductSales.objects.filter(pk=row.pk).update(**figures)
@@ -93,6 +106,67 @@ def recount_all_product_sales():
         ProductSales.objects.all().delete()
         ProductSales.objects.bulk_create((ProductSales(**row) for row in rows.iterator()), batch_size=2000)
     return ProductSales.objects.count()
+
+
+def daily_figures():
+    """What a :class:`SellerDailySales` row holds, as aggregates over one day's sold orders."""
+    return {"orders": Count("pk"), "revenue": _net_revenue()}
+
+
+def recount_daily_sales(seller_id, day):
+    """Rewrite the seller's :class:`SellerDailySales` row for the local ``day`` from the
+    orders paid that day.
+
+    Locked (made if missing) before the orders are summed, as in
+    :func:`recount_product_sales`. A day left without sales loses its row, so the rows
+    are exactly what :func:`recount_all_daily_sales` makes from the orders, and the table
+    holds only days with sales.
+    """
+    with transaction.atomic(savepoint=False):
+        row, _ = SellerDailySales.objects.select_for_update().get_or_create(seller_id=seller_id, day=day)
+        figures = (
+            Order.objects.filter(seller_id=seller_id, status__in=SALE_STATUSES)
+            .filter(paid_at__gte=day_start(day), paid_at__lt=day_start(day + timedelta(days=1)))
+            .aggregate(**daily_figures())
+        )
+        rows = SellerDailySales.objects.filter(pk=row.pk)
+        if figures["orders"]:
+            rows.update(**figures)
+        else:
+            rows.delete()
+
+
+def daily_sales_rows(orders):
+    """The :class:`SellerDailySales` rows of these orders, as dicts, in one pass over them.
+
+    The day is each order's ``paid_at`` as a local date, worked out here while the rows
+    stream by: SQL has no portable "local date" (SQLite would call a Python function per
+    row). The revenue of each order comes from SQL, by the rule (:data:`ORDER_REVENUE`).
+    """
+    sums = {}
+    sold = (
+        orders.filter(status__in=SALE_STATUSES, paid_at__isnull=False)
+        .order_by()
+        .values_list("seller_id", "paid_at", ORDER_REVENUE)
+    )
+    for seller_id, paid_at, revenue in sold.iterator(chunk_size=5000):
+        key = (seller_id, timezone.localdate(paid_at))
+        count, total = sums.get(key, (0, ZERO))
+        sums[key] = (count + 1, total + revenue)
+    return [
+        {"seller_id": seller_id, "day": day, "orders": count, "revenue": total}
+        for (seller_id, day), (count, total) in sums.items()
+    ]
+
+
+def recount_all_daily_sales():
+    """Rewrite every :class:`SellerDailySales` row from the orders (after a bulk load);
+    returns how many rows there are now."""
+    rows = daily_sales_rows(Order.objects.all())
+    with transaction.atomic():
+        SellerDailySales.objects.all().delete()
+        SellerDailySales.objects.bulk_create((SellerDailySales(**row) for row in rows), batch_size=2000)
+    return len(rows)
 
 
 def sales_by_product(product_ids):
@@ -141,30 +215,25 @@ class ChartDay:
 def revenue_summary(user, today=None):
     """Net revenue today, over 7 days, over 30 days and in all, with the order counts.
 
-    Two queries: the windows over the orders paid in the last 30 days, the all-time
-    figures over the seller's ``ProductSales`` rows. Returns a dict: ``today``, ``week``,
-    ``month``, ``total`` (Decimal), ``orders`` (paid orders, refunded ones included),
-    ``refunded`` (refunded orders), ``orders_today``, ``orders_week``, ``orders_month``.
+    Two queries: the windows over the seller's ``SellerDailySales`` rows of the last 30
+    days, the all-time figures over their ``ProductSales`` rows. Returns a dict: ``today``,
+    ``week``, ``month``, ``total`` (Decimal), ``orders`` (paid orders, refunded ones
+    included), ``refunded`` (refunded orders), ``orders_today``, ``orders_week``,
+    ``orders_month``.
     """
     today = today or timezone.localdate()
-    since_today = day_start(today)
-    since_week = day_start(today - timedelta(days=6))
-    since_month = day_start(today - timedelta(days=CHART_DAYS - 1))
-    summary = (
-        Order.objects.for_seller(user)
-        .filter(status__in=SALE_STATUSES, paid_at__gte=since_month)
-        .aggregate(
-            today=_net_revenue(Q(paid_at__gte=since_today)),
-            week=_net_revenue(Q(paid_at__gte=since_week)),
-            month=_net_revenue(),
-            orders_today=Count("pk", filter=Q(paid_at__gte=since_today)),
-            orders_week=Count("pk", filter=Q(paid_at__gte=since_week)),
-            orders_month=Count("pk"),
-        )
+    week = Q(day__gte=today - timedelta(days=6))
+    summary = SellerDailySales.objects.filter(seller=user, day__gte=today - timedelta(days=CHART_DAYS - 1)).aggregate(
+        today=_money_sum("revenue", Q(day__gte=today)),
+        week=_money_sum("revenue", week),
+        month=_money_sum("revenue"),
+        orders_today=Coalesce(Sum("orders", filter=Q(day__gte=today)), 0),
+        orders_week=Coalesce(Sum("orders", filter=week), 0),
+        orders_month=Coalesce(Sum("orders"), 0),
     )
     summary.update(
         ProductSales.objects.filter(seller=user).aggregate(
-            total=Coalesce(Sum("revenue"), Value(ZERO), output_field=MONEY),
+            total=_money_sum("revenue"),
             orders=Coalesce(Sum("sales"), 0),
             refunded=Coalesce(Sum("refunded"), 0),
         )
@@ -184,37 +253,26 @@ def product_counts(user):
 def daily_revenue(user, today=None, days=CHART_DAYS):
     """Net revenue and orders per day for the last ``days`` days, oldest first.
 
-    One ``GROUP BY`` query. Each order's day is found with a ``CASE`` over the local
-    midnights computed here: plain SQL on every database and right in any time zone,
-    where ``TruncDate("paid_at")`` would make SQLite call a Python function for every
-    order (several times slower with 100,000 orders). Days without sales are zeros.
+    One query over the seller's ``SellerDailySales`` rows of those days (at most
+    ``days`` rows, however many orders they sum). Days without sales are zeros.
     """
     today = today or timezone.localdate()
     first_day = today - timedelta(days=days - 1)
-    starts = [day_start(first_day + timedelta(days=offset)) for offset in range(days + 1)]
-    day_index = Case(
-        *[When(paid_at__lt=starts[offset + 1], then=Value(offset)) for offset in range(days)],
-        output_field=IntegerField(),
+    rows = SellerDailySales.objects.filter(seller=user, day__gte=first_day, day__lte=today).values(
+        "day", "revenue", "orders"
     )
-    rows = (
-        Order.objects.for_seller(user)
-        .filter(status__in=SALE_STATUSES, paid_at__gte=starts[0], paid_at__lt=starts[-1])
-        .annotate(day_index=day_index)
-        .values("day_index")
-        .annotate(revenue=_net_revenue(), orders=Count("pk"))
-        .order_by("day_index")
-    )
-    by_index = {row["day_index"]: row for row in rows}
-    best = max((row["revenue"] for row in by_index.values()), default=ZERO)
+    by_day = {row["day"]: row for row in rows}
+    best = max((row["revenue"] for row in by_day.values()), default=ZERO)
     chart = []
     for offset in range(days):
-        row = by_index.get(offset)
+        day = first_day + timedelta(days=offset)
+        row = by_day.get(day)
         revenue = row["revenue"] if row else ZERO
         height = max(float(revenue / best * 100), CHART_MIN_BAR) if best > 0 and revenue > 0 else 0.0
         chart.append(
             ChartDay(
                 index=offset,
-                day=first_day + timedelta(days=offset),
+                day=day,
                 revenue=revenue,
                 orders=row["orders"] if row else 0,
                 height=round(height, 2),

@@ -483,6 +483,8 @@ class ProductPage(Page):
         indexes = [
             # Category pages sort by price within one category.
             models.Index(fields=["category", "sort_price"], name="catalogue_product_cat_price"),
+            # The seller portal's list, newest first: one range of this index per page.
+            models.Index(fields=["seller", "-page_ptr"], name="catalogue_product_seller_new"),
         ]
 
     # MONEY
@@ -680,10 +682,11 @@ class ProductPage(Page):
         return {"image": image, "page": renditions[PAGE_COVER_SPEC], "share": renditions[SHARE_IMAGE_SPEC]}
 
     def related_products(self, limit=RELATED_PRODUCTS_LIMIT):
-        """Other live products of the same category, newest first."""
+        """Other live products of the same category, newest first: a lazy queryset, read
+        only when the page's "More in ..." section is not in the fragment cache."""
         if not self.category_id:
             return ProductPage.objects.none()
-        return list(
+        return (
             ProductPage.objects.live()
             .filter(category_id=self.category_id)
             .exclude(pk=self.pk)

@@ -6,10 +6,12 @@ from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.formatting import format_money
 from catalogue.models import OrderStatus
+from catalogue.page_cache import cached_fragments
 
 register = template.Library()
 
@@ -43,6 +45,57 @@ def absolute_url(url):
 def product_price(product, size=""):
     """The price a buyer pays, with the original struck through when discounted."""
     return {"product": product, "size": size}
+
+
+PRODUCT_CARD_TEMPLATE = "catalogue/includes/product_card.html"
+
+
+@register.simple_tag(takes_context=True)
+def product_cards(context, products):
+    """``{% product_cards products %}``: the grid's cards, each the same for every visitor.
+
+    Cards come from the page cache's fragments (one cache read for the whole grid), so a
+    signed-in visitor's listing renders and routes only the cards not seen since the last
+    change; ``products`` must be loaded with ``ProductPage.objects.with_card_data()``.
+    """
+    by_name = {f"product-card:{product.pk}": product for product in products}
+    template = context.template.engine.get_template(PRODUCT_CARD_TEMPLATE)
+
+    def render(names):
+        pieces = {}
+        for name in names:
+            with context.push(product=by_name[name]):
+                pieces[name] = template.render(context)
+        return pieces
+
+    pieces = cached_fragments(context.get("request"), by_name, render)
+    return mark_safe("".join(pieces[name] for name in by_name))  # noqa: S308 (rendered templates)
+
+
+class CachedFragmentNode(template.Node):
+    def __init__(self, nodelist, name, key):
+        self.nodelist, self.name, self.key = nodelist, name, key
+
+    def render(self, context):
+        name = f"{self.name}:{self.key.resolve(context)}"
+        pieces = cached_fragments(
+            context.get("request"), [name], lambda names: {name: self.nodelist.render(context) for name in names}
+        )
+        return pieces[name]
+
+
+@register.tag("cached_fragment")
+def do_cached_fragment(parser, token):
+    """``{% cached_fragment "related" page.pk %}...{% endcached_fragment %}``: a piece of a
+    page that is the same for every visitor, kept with the cached pages and purged with
+    them (``page_cache.cached_fragments``). Whatever it reads must be evaluated inside it
+    (a lazy queryset), so a cached piece costs no query."""
+    bits = token.split_contents()
+    if len(bits) != 3 or bits[1][0] not in "'\"" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError(f"{bits[0]} takes a quoted name and a key")
+    nodelist = parser.parse(("endcached_fragment",))
+    parser.delete_first_token()
+    return CachedFragmentNode(nodelist, bits[1][1:-1], parser.compile_filter(bits[2]))
 
 
 @register.simple_tag

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from catalogue.models import ProductPage
 from catalogue.page_cache import PageCacheMiddleware
 from tests.factories import CustomerFactory, ProductPageFactory, SellerFactory
 
@@ -124,6 +125,41 @@ def test_a_signed_in_visitor_never_gets_nor_stores_a_cached_page(client, product
         anonymous, queries = queries_of(client, url)
         assert queries > 1  # rendered, not served from what the customer saw
         assert b"Zelda" not in anonymous.content
+
+
+def test_a_signed_in_listing_reuses_cached_cards_until_something_changes(client, product):
+    """The cards are the same for everyone: kept with the cached pages, purged with them."""
+    client.force_login(CustomerFactory())
+    assert b"Field Guide" in client.get("/catalogue/").content
+    # A change that bypasses every signal: the card in the cache is what is shown.
+    ProductPage.objects.filter(pk=product.pk).update(title="Renamed Quietly")
+    assert b"Field Guide" in client.get("/catalogue/").content
+    # A published change expires the cards with the pages.
+    product.refresh_from_db()
+    product.title = "Field Guide, Second Edition"
+    product.save_revision().publish()
+    page = client.get("/catalogue/").content
+    assert b"Field Guide, Second Edition" in page
+    assert b"Renamed Quietly" not in page
+
+
+def test_a_signed_in_product_page_reads_its_related_products_once(client, product):
+    ProductPageFactory(title="Atlas of Birds", category=product.category, seller=product.seller)
+    client.force_login(CustomerFactory())
+    first, first_queries = queries_of(client, product.url)
+    second, second_queries = queries_of(client, product.url)
+    assert b"Atlas of Birds" in first.content and b"Atlas of Birds" in second.content
+    assert second_queries < first_queries  # the "More in ..." section came from the cache
+    ProductPageFactory(title="Book of Clouds", category=product.category, seller=product.seller)
+    assert b"Book of Clouds" in client.get(product.url).content
+
+
+def test_fragments_are_not_cached_when_the_page_cache_is_off(client, product, settings):
+    settings.PAGE_CACHE_TIMEOUT = 0
+    client.force_login(CustomerFactory())
+    client.get("/catalogue/")
+    ProductPage.objects.filter(pk=product.pk).update(title="Renamed Quietly")
+    assert b"Renamed Quietly" in client.get("/catalogue/").content
 
 
 def test_a_visitor_with_a_pending_message_gets_a_fresh_page_that_is_not_stored(client, product):

@@ -1,14 +1,17 @@
 """The seller dashboard: its figures against hand-computed fixtures, its query budget
-with 10 and 2,000 orders, and its speed with 100,000.
+with 10 and 2,000 orders, and its speed with 100,000; the summary rows it reads (per
+product, per local day) against the order rows through every change an order goes through.
 
 Revenue rule (seller_portal/stats.py): paid orders count ``amount - refunded_amount``,
 refunded orders count 0, others nothing; each order in the window of its ``paid_at``.
 """
 
-from datetime import timedelta
+import io
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,6 +19,7 @@ from django.utils import timezone
 
 from catalogue.models import Order, OrderStatus
 from seller_portal import stats
+from seller_portal.models import SellerDailySales
 from tests.factories import CustomerFactory, OrderFactory, ProductPageFactory, SellerFactory
 
 pytestmark = pytest.mark.django_db
@@ -139,6 +143,11 @@ def test_the_dashboard_shows_the_support_figures(seller_client, site_tree, monke
 # SCALE
 
 
+def recount_sales():
+    """``manage.py recount_sales``, as a bulk load runs it."""
+    call_command("recount_sales", stdout=io.StringIO())
+
+
 def bulk_orders(seller, count, days=60, batch_size=5000):
     """Insert ``count`` paid orders of the seller's products, spread over ``days`` days."""
     products = [ProductPageFactory(seller=seller) for _ in range(3)]
@@ -164,7 +173,7 @@ def bulk_orders(seller, count, days=60, batch_size=5000):
         Order.objects.bulk_create(batch)
         made += len(batch)
     # bulk_create sends no post_save: rewrite the sales summaries as after a bulk load.
-    stats.recount_all_product_sales()
+    recount_sales()
 
 
 def double_orders(seller, times):
@@ -182,7 +191,7 @@ def double_orders(seller, times):
     with connection.cursor() as cursor:
         for _ in range(times):
             cursor.execute(sql, [seller.pk])
-    stats.recount_all_product_sales()
+    recount_sales()
 
 
 def _dashboard_queries(client):
@@ -289,9 +298,159 @@ def test_the_figures_equal_a_recomputation_from_the_order_rows_through_every_mon
     assert shown == _recomputed_from_orders(seller)
     assert (shown["orders"], shown["refunded"]) == (6, 1)
     # The summary rows are a cache: rewriting them all from the rows changes nothing.
-    stats.recount_all_product_sales()
+    daily = _daily_rows()
+    recount_sales()
     assert _shown(seller) == shown
+    assert _daily_rows() == daily
 
 
 def test_the_hand_computed_fixture_adds_up_through_the_summary_rows(seller, sales):
     assert _shown(seller) == _recomputed_from_orders(seller)
+
+
+# DAILY ROWS
+#
+# Tokyo is UTC+9 all year: local midnight of 10 March 2026 is 9 March, 15:00 UTC, so an
+# order paid at 15:01 UTC belongs to the 10th, the one at 14:59 UTC to the 9th.
+
+MARCH_10 = date(2026, 3, 10)
+
+
+def _utc(day, hour, minute):
+    return datetime(2026, 3, day, hour, minute, tzinfo=UTC)
+
+
+def _daily_rows(**filters):
+    """``{(seller id, day): (orders, revenue)}`` of the stored daily rows."""
+    rows = SellerDailySales.objects.filter(**filters).values_list("seller_id", "day", "orders", "revenue")
+    return {(seller_id, day): (orders, revenue) for seller_id, day, orders, revenue in rows}
+
+
+def _days(seller):
+    return {day: figures for (_seller, day), figures in _daily_rows(seller=seller).items()}
+
+
+@pytest.fixture
+def tokyo_sales(seller, site_tree, settings):
+    """Orders paid either side of Tokyo's midnight at the start of 10 March; the test
+    runs in Tokyo's time."""
+    settings.TIME_ZONE = "Asia/Tokyo"
+    product = ProductPageFactory(seller=seller)
+
+    def order(amount, paid_at, **fields):
+        return OrderFactory(product=product, amount=Decimal(amount), paid_at=paid_at, **fields)
+
+    orders = {
+        "late": order("10.00", _utc(9, 14, 59)),  # 9 March, 23:59 local: 10
+        "early": order("20.00", _utc(9, 15, 1)),  # 10 March, 00:01 local: 20
+        "part": order("30.00", _utc(10, 2, 0)),  # 10 March: 30, partly refunded below
+        "full": order("40.00", _utc(10, 3, 0)),  # 10 March: 40, refunded below
+    }
+    # Another seller's sale on the same day: not ours.
+    OrderFactory(amount=Decimal("1000.00"), paid_at=_utc(10, 3, 0))
+    return orders
+
+
+def test_orders_count_on_the_local_day_they_were_paid(seller, tokyo_sales):
+    assert _days(seller) == {
+        date(2026, 3, 9): (1, Decimal("10.00")),
+        MARCH_10: (3, Decimal("90.00")),
+    }
+    summary = stats.revenue_summary(seller, today=MARCH_10)
+    assert (summary["today"], summary["orders_today"]) == (Decimal("90.00"), 3)
+    assert (summary["week"], summary["orders_week"]) == (Decimal("100.00"), 4)
+    chart = stats.daily_revenue(seller, today=MARCH_10)
+    assert [(day.day.day, day.revenue, day.orders) for day in chart[-2:]] == [
+        (9, Decimal("10.00"), 1),
+        (10, Decimal("90.00"), 3),
+    ]
+
+
+def test_refunds_lower_the_day_the_order_was_paid(seller, tokyo_sales):
+    part, full = tokyo_sales["part"], tokyo_sales["full"]
+    part.refunded_amount = Decimal("5.00")
+    part.save(update_fields=["refunded_amount", "updated_at"])
+    full.status, full.refunded_amount = OrderStatus.REFUNDED, Decimal("40.00")
+    full.save()
+    # 20 + 25 + 0: the refunded order still counts as an order, for nothing.
+    assert _days(seller)[MARCH_10] == (3, Decimal("45.00"))
+    assert _days(seller)[date(2026, 3, 9)] == (1, Decimal("10.00"))
+    assert stats.revenue_summary(seller, today=MARCH_10)["today"] == Decimal("45.00")
+
+
+def test_an_order_moved_to_another_day_rewrites_both_days(seller, tokyo_sales):
+    # Loaded with most fields deferred: the save writes only what was loaded.
+    late = Order.objects.only("pk", "paid_at").get(pk=tokyo_sales["late"].pk)
+    late.paid_at = _utc(10, 4, 0)
+    late.save()
+    assert _days(seller) == {MARCH_10: (4, Decimal("100.00"))}  # the 9th has no sales left
+
+    early = tokyo_sales["early"]
+    early.paid_at = _utc(7, 12, 0)
+    early.save(update_fields=["paid_at"])
+    assert _days(seller) == {date(2026, 3, 7): (1, Decimal("20.00")), MARCH_10: (3, Decimal("80.00"))}
+
+    # An order that loses its payment date counts on no day.
+    early.paid_at = None
+    early.save()
+    assert _days(seller) == {MARCH_10: (3, Decimal("80.00"))}
+
+
+def test_a_deleted_order_leaves_its_day(seller, tokyo_sales):
+    tokyo_sales["late"].delete()
+    tokyo_sales["part"].delete()
+    assert _days(seller) == {MARCH_10: (2, Decimal("60.00"))}
+
+
+def test_rewriting_every_daily_row_gives_the_rows_kept_up_order_by_order(seller, tokyo_sales):
+    tokyo_sales["part"].refunded_amount = Decimal("5.00")
+    tokyo_sales["part"].save()
+    tokyo_sales["full"].status = OrderStatus.REFUNDED
+    tokyo_sales["full"].save()
+    tokyo_sales["early"].paid_at = _utc(1, 0, 0)
+    tokyo_sales["early"].save()
+    OrderFactory(product=tokyo_sales["late"].product, status=OrderStatus.PENDING, paid_at=None)
+    kept_up = _daily_rows()
+    assert len(kept_up) == 4  # our 1st, 9th and 10th of March, and the other seller's 10th
+
+    SellerDailySales.objects.update(orders=0, revenue=0)  # made wrong on purpose
+    recount_sales()
+    assert _daily_rows() == kept_up
+
+
+def test_the_dashboard_reads_daily_rows_not_orders(seller_client, seller, site_tree):
+    product = ProductPageFactory(seller=seller)
+
+    def sell(count):
+        for n in range(count):
+            OrderFactory(product=product, paid_at=timezone.now() - timedelta(days=n % 40, minutes=n))
+
+    def dashboard_queries():
+        seller_client.get(DASHBOARD)  # warm-up: session, site root paths
+        with CaptureQueriesContext(connection) as queries:
+            assert seller_client.get(DASHBOARD).status_code == 200
+        return [query["sql"] for query in queries]
+
+    sell(3)
+    with_three = dashboard_queries()
+    sell(27)
+    with_thirty = dashboard_queries()
+    assert len(with_three) == len(with_thirty)
+    # Only the recent sales (a LIMIT of the newest) read the order table.
+    assert len([sql for sql in with_thirty if '"catalogue_order"' in sql]) == 1
+
+
+def test_the_daily_receivers_are_checked_at_start_up():
+    from django.core.checks import run_checks
+    from django.db.models.signals import pre_save
+
+    from catalogue.receivers import connect_all
+    from seller_portal.signal_handlers import connections
+
+    [remember] = [c for c in connections() if c.signal is pre_save]
+    assert remember.signal.disconnect(sender=remember.sender, dispatch_uid=remember.dispatch_uid)
+    try:
+        errors = [message for message in run_checks() if message.id == "seller_portal.E001"]
+        assert [remember.name in message.msg for message in errors] == [True]
+    finally:
+        connect_all([remember])
