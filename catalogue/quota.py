@@ -4,9 +4,15 @@ A seller's usage is the size of their products' current files, a file shared by 
 products (a copied page) counted once. Files kept only for earlier revisions do not count:
 the seller cannot remove those. ``ProductPage.clean_fields()`` checks a new upload against
 the quota, so the seller portal and Wagtail admin refuse it alike, before anything is stored.
+
+The rule is :func:`storage_used_by_seller`. The upload check applies it to the rows each
+time (it must be exact, and leave out the file being replaced); the seller portal shows
+the usage from the seller's summary row (``seller_portal.models.SellerCatalogue``), which
+is rewritten by the same rule whenever one of their products is saved or deleted.
 """
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -35,6 +41,21 @@ def format_bytes(size, *, round_up=False):
     return f"{number} {unit}"
 
 
+def storage_used_by_seller(products):
+    """``{seller id: bytes}``: what the current files of ``products`` (a ``ProductPage``
+    queryset, historical models included) take, each seller's stored files counted once.
+
+    One query, one row per distinct (seller, file). Sellers without files are left out.
+    """
+    # No ordering: the page model's default (the tree path) would join the page table.
+    rows = products.exclude(file="").order_by().values_list("seller_id", "file", "file_size").distinct()
+    sizes = {(seller_id, name): size or 0 for seller_id, name, size in rows.iterator(chunk_size=5000)}
+    used = Counter()
+    for (seller_id, _name), size in sizes.items():
+        used[seller_id] += size
+    return dict(used)
+
+
 def storage_used(seller_id, *, exclude_product_id=None):
     """Bytes the seller's products' current files take, each stored file counted once.
 
@@ -42,12 +63,10 @@ def storage_used(seller_id, *, exclude_product_id=None):
     """
     from .models import ProductPage
 
-    products = ProductPage.objects.filter(seller_id=seller_id).exclude(file="")
+    products = ProductPage.objects.filter(seller_id=seller_id)
     if exclude_product_id is not None:
         products = products.exclude(pk=exclude_product_id)
-    # No ordering: the page model's default (the tree path) would join the page table.
-    sizes = dict(products.order_by().values_list("file", "file_size").distinct())
-    return sum(size or 0 for size in sizes.values())
+    return storage_used_by_seller(products).get(seller_id, 0)
 
 
 @dataclass(frozen=True)
@@ -58,8 +77,9 @@ class StorageUsage:
     quota: int
 
     @classmethod
-    def for_seller(cls, seller_id):
-        return cls(used=storage_used(seller_id), quota=settings.SELLER_STORAGE_QUOTA)
+    def of(cls, used):
+        """``used`` bytes against the current ``SELLER_STORAGE_QUOTA``."""
+        return cls(used=used, quota=settings.SELLER_STORAGE_QUOTA)
 
     @property
     def unlimited(self):
@@ -77,7 +97,11 @@ class StorageUsage:
 def check_storage_quota(seller_id, size, *, replacing_product_id=None):
     """Raise ``ValidationError`` if a new file of ``size`` bytes would take the seller over
     ``SELLER_STORAGE_QUOTA``. The file of ``replacing_product_id`` (the product being
-    edited) does not count: the new one replaces it."""
+    edited) does not count: the new one replaces it.
+
+    Computed from the product rows, not read from the seller's summary row: only an
+    upload pays for it, it must leave out the replaced file unless another product still
+    names it (which the summary cannot tell), and a refusal must be exact."""
     quota = settings.SELLER_STORAGE_QUOTA
     if not quota or seller_id is None:
         return

@@ -7,14 +7,15 @@ The catalogue index and category pages (and later the seller portal and the API)
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from .models import ProductCategory, ProductPage
+from .search.query import ProductSearch
 
-# Longest search text we pass to the search backend.
+# Longest search text we search for.
 MAX_QUERY_LENGTH = 200
 
 
@@ -29,8 +30,8 @@ class SortOption:
 
 RELEVANCE = SortOption("relevance", _("Best match"))
 # Every sort the catalogue offers, in menu order; the first is the default when not
-# searching. Every field named here must be an index.FilterField on ProductPage (search
-# results are sorted by the search backend) and be indexed in the database.
+# searching. Every field named here must be indexed in the database; while searching, they
+# sort the best matches (catalogue.search.query.CANDIDATES), not every match.
 # "Best-selling" joins this list with the checkout issue, ordering by a paid-order count;
 # until orders exist it is not offered, because it could not work.
 SORT_OPTIONS = (
@@ -71,6 +72,13 @@ class CatalogueQuery:
         options = self.sort_options()
         return next((option for option in options if option.key == self.sort), options[0])
 
+    def querystring_for(self, text):
+        """The query string of a search for ``text`` with the current sort (no page)."""
+        params = {"q": text}
+        if self.sort and self.resolve_sort().key == self.sort:
+            params["sort"] = self.sort
+        return urlencode(params)
+
     def querystring_base(self):
         """The current search and sort as ``q=..&sort=..&``, for pagination links."""
         params = {}
@@ -103,6 +111,14 @@ def live_product_total(category=None):
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """A "did you mean" search: its text and the query string that runs it."""
+
+    text: str
+    querystring: str
+
+
+@dataclass(frozen=True)
 class Listing:
     """One page of results and what the template needs to describe it."""
 
@@ -110,30 +126,48 @@ class Listing:
     sort: SortOption
     sort_options: tuple
     total: int
+    # A search counts its matches up to a bound (catalogue.search.query): "1,000+".
+    total_is_lower_bound: bool = False
+    suggestion: Suggestion | None = None
 
 
 def browse_catalogue(query, per_page=None):
     """Live products matching ``query``, sorted and cut to one page.
 
-    A fixed number of queries whatever the catalogue's size: the total (from the category
-    counters, or the search backend's count of matches), the page of products with
-    seller, category and cover joined, and the page's cover thumbnails.
+    A fixed number of queries whatever the catalogue's size. Without search text: the
+    total (from the category counters), the page of products with seller, category and
+    cover joined, and the page's cover thumbnails. With it, see :func:`search_catalogue`.
     """
+    sort = query.resolve_sort()
+    per_page = per_page or settings.CATALOGUE_PAGE_SIZE
+    if query.is_search:
+        return search_catalogue(query, sort, per_page)
     products = ProductPage.objects.live().with_card_data()
     if query.category is not None:
         products = products.in_category(query.category)
-    sort = query.resolve_sort()
-    if query.is_search:
-        if sort is RELEVANCE:
-            results = products.search(query.text, order_by_relevance=True)
-        else:
-            results = products.order_by(*sort.ordering).search(query.text, order_by_relevance=False)
-    else:
-        results = products.order_by(*sort.ordering)
-    per_page = per_page or settings.CATALOGUE_PAGE_SIZE
-    if query.is_search:
-        paginator = Paginator(results, per_page)
-    else:
-        paginator = CountedPaginator(results, per_page, count=live_product_total(query.category))
+    paginator = CountedPaginator(products.order_by(*sort.ordering), per_page, count=live_product_total(query.category))
     page_obj = paginator.get_page(query.page)
     return Listing(page_obj=page_obj, sort=sort, sort_options=query.sort_options(), total=paginator.count)
+
+
+def search_catalogue(query, sort, per_page):
+    """One page of a search, from the storefront's own index (``catalogue.search.query``).
+
+    Three queries whatever the catalogue's size: the vocabulary, the page's products with
+    their card data (a subquery picks their ids; the total comes along), and the
+    thumbnails. Sorting by price or date sorts the best ``CANDIDATES`` matches, not all of
+    them. With fewer than a few results, a "did you mean" suggestion costs a query per
+    rarely-found word; a page number past the end, up to two more.
+    """
+    search = ProductSearch(query.text, category=query.category, ordering=None if sort is RELEVANCE else sort.ordering)
+    found = search.page(query.page, per_page)
+    paginator = CountedPaginator((), per_page, count=found.total)
+    suggested = search.suggestion(found.total)
+    return Listing(
+        page_obj=Page(found.products, found.number, paginator),
+        sort=sort,
+        sort_options=query.sort_options(),
+        total=found.total,
+        total_is_lower_bound=found.total_is_lower_bound,
+        suggestion=Suggestion(suggested, query.querystring_for(suggested)) if suggested else None,
+    )

@@ -190,6 +190,7 @@ def connections():
 
     from .models import CatalogueIndexPage, ProductCategory, ProductPage, SupportTicket
     from .receivers import Connection
+    from .search import signal_handlers as search
     from .support import signal_handlers as support
     from .support.signals import ticket_opened, ticket_replied
 
@@ -244,6 +245,22 @@ def connections():
             release_deleted_product_files,
             "catalogue_deleted_file",
             breaks="deleted products' files would stay in storage until cleanup_files finds them",
+        ),
+        # The storefront search (catalogue.search): a product's rows follow its live state.
+        Connection(
+            post_save,
+            ProductPage,
+            search.index_saved_product,
+            "catalogue_search_product_saved",
+            breaks="the storefront search would miss published and edited products and still find unpublished ones",
+        ),
+        Connection(page_unpublished, ProductPage, search.unindex_unpublished_product, "catalogue_search_unpublished"),
+        Connection(
+            pre_delete,
+            ProductPage,
+            search.unindex_deleted_product,
+            "catalogue_search_product_deleted",
+            breaks="the search vocabulary would keep counting deleted products",
         ),
         Connection(post_save, ProductCategory, reindex_products_of_category, "catalogue_reindex_category"),
         Connection(post_save, settings.AUTH_USER_MODEL, reindex_products_of_seller, "catalogue_reindex_seller"),

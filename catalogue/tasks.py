@@ -14,13 +14,16 @@ logger = logging.getLogger(__name__)
 
 @task(backend="db")
 def reindex_products(product_ids):
-    """Refresh the search entries of these products.
+    """Refresh the search entries of these products: the storefront's (``catalogue.search``)
+    and Wagtail's (the admin's search).
 
     A product is found by its category's and seller's names too; when one of those
     changes, the products that carry it are indexed again.
     """
     from .models import ProductPage
+    from .search.indexing import index_products
 
+    index_products(product_ids)
     products = ProductPage.objects.filter(pk__in=product_ids).select_related("seller", "category")
     for product in products:
         index.insert_or_update_object(product)

@@ -18,13 +18,12 @@ from wagtail.images.fields import WagtailImageField
 from wagtail.images.utils import get_allowed_image_extensions
 
 from catalogue.models import ProductCategory, ProductPage
-from catalogue.quota import StorageUsage
 from catalogue.rich_text import drop_unpublished_page_links
 from catalogue.sanitize import sanitize_rich_text
 from catalogue.widgets import PrivateFileInput
 
 from .codes import CODE_MAX_LENGTH, normalize_code, validate_code
-from .models import ShortLink
+from .models import SellerCatalogue, ShortLink
 
 # Fields whose uploads a browser cannot put back into a re-shown form.
 UPLOAD_FIELDS = ("file", "cover")
@@ -104,7 +103,8 @@ class ProductForm(forms.ModelForm):
             "size": filesizeformat(settings.PRODUCT_FILE_MAX_SIZE)
         }
         # The quota itself is checked by ProductPage.clean_fields(); here the seller sees it.
-        self.storage_usage = StorageUsage.for_seller(self.instance.seller_id) if self.instance.seller_id else None
+        seller_id = self.instance.seller_id
+        self.storage_usage = SellerCatalogue.objects.of_seller(seller_id).storage_usage if seller_id else None
         if self.storage_usage:
             self.fields["file"].help_text += " " + str(self.storage_usage)
         image_extensions = get_allowed_image_extensions()

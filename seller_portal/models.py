@@ -1,4 +1,4 @@
-"""Seller portal models: short links, and the sales summaries the dashboard reads.
+"""Seller portal models: short links, and the summaries the dashboard and product list read.
 
 A short link (``/s/<code>/``) sends visitors to one of the seller's product pages and
 counts them. When a visitor who followed it buys that product, the checkout stores the
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Order, OrderStatus
 from catalogue.ownership import SELLER, OwnedQuerySet
+from catalogue.quota import StorageUsage
 
 from .codes import CODE_MAX_LENGTH
 
@@ -126,6 +127,11 @@ class ProductSales(models.Model):
         verbose_name = _("product sales")
         verbose_name_plural = _("product sales")
         constraints = [models.UniqueConstraint(fields=["seller", "product"], name="seller_portal_sales_once")]
+        indexes = [
+            # Best sellers (stats.best_sellers) in its own order: the top five are the
+            # first rows of the seller's range, however many products they sold.
+            models.Index(fields=["seller", "-revenue", "-sales", "product"], name="seller_portal_best_sellers"),
+        ]
 
     def __str__(self):
         return f"Sales of product #{self.product_id} by seller #{self.seller_id}"
@@ -162,3 +168,60 @@ class SellerDailySales(models.Model):
 
     def __str__(self):
         return f"Sales of {self.day} by seller #{self.seller_id}"
+
+
+class SellerCatalogueQuerySet(models.QuerySet):
+    def of_seller(self, seller_id):
+        """The seller's row, or an unsaved row of zeros if they have none yet (one query)."""
+        return self.filter(seller_id=seller_id).first() or self.model(seller_id=seller_id)
+
+
+class SellerCatalogue(models.Model):
+    """How many products a seller has and the storage their files take: a cache, never a
+    record.
+
+    The dashboard's product counts, the product list's total (its pagination) and the
+    storage line on the product list and form read this one row instead of counting the
+    seller's products on each visit. ``seller_portal.stats.recount_seller_catalogue``
+    rewrites it from the product rows whenever one of the seller's products is saved in a
+    way that may change it (created, published, unpublished, file replaced, given to
+    another seller: then both sellers' rows) or deleted, and ``manage.py recount_sales``
+    rewrites them all, so the row always equals a recomputation from ``ProductPage`` rows.
+    A seller without a row has no products.
+    """
+
+    seller = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("seller"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    live_products = models.PositiveIntegerField(_("live products"), default=0)
+    draft_products = models.PositiveIntegerField(
+        _("draft products"), default=0, help_text=_("Products that are not live: never published, or unpublished.")
+    )
+    storage_used = models.PositiveBigIntegerField(
+        _("storage used"),
+        default=0,
+        help_text=_("Bytes the products' current files take, each stored file counted once (catalogue.quota)."),
+    )
+
+    objects = SellerCatalogueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("seller catalogue")
+        verbose_name_plural = _("seller catalogues")
+
+    def __str__(self):
+        return f"Catalogue of seller #{self.seller_id}"
+
+    @property
+    def products(self):
+        """All the seller's products, live or not."""
+        return self.live_products + self.draft_products
+
+    @property
+    def storage_usage(self):
+        """The storage line shown to the seller (:class:`catalogue.quota.StorageUsage`)."""
+        return StorageUsage.of(self.storage_used)

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from .stats import recount_daily_sales, recount_product_sales
+from .stats import recount_daily_sales, recount_product_sales, recount_seller_catalogue
 
 # The order fields the dashboard's sales summaries depend on; other saves (review notes,
 # leases, checkout urls) leave them alone.
@@ -45,11 +45,51 @@ def recount_sales_of_order(sender, instance, raw=False, update_fields=None, **kw
             recount_daily_sales(instance.seller_id, day)
 
 
+# The product fields a seller's catalogue row depends on. Wagtail's draft revisions and
+# locks save only bookkeeping fields (``latest_revision``, ``draft_title``, ...); a file
+# attached in a draft is in the revision, not the row, until it is published.
+CATALOGUE_FIELDS = frozenset({"live", "seller", "seller_id", "file", "file_size"})
+
+
+def _may_change_catalogue(update_fields):
+    return update_fields is None or bool(CATALOGUE_FIELDS & set(update_fields))
+
+
+def remember_product_seller(sender, instance, raw=False, update_fields=None, **kwargs):
+    """``pre_save(ProductPage)``: note the seller the stored row counts for, so that a
+    product given to another seller recounts the one who had it too.
+
+    One primary-key lookup, only for saves that may write the seller.
+    """
+    if raw or instance.pk is None or (update_fields is not None and not {"seller", "seller_id"} & set(update_fields)):
+        return
+    instance._stored_seller_id = sender.objects.filter(pk=instance.pk).values_list("seller_id", flat=True).first()
+
+
+def recount_catalogue_of_product(sender, instance, raw=False, update_fields=None, **kwargs):
+    """``post_save`` / ``post_delete(ProductPage)``: rewrite the seller's catalogue row
+    (and that of the seller the product left, if any) from their product rows, in the
+    page's transaction, so the dashboard and product list never count the products.
+
+    Publishing and unpublishing (Wagtail's actions save the page), creating, replacing the
+    file, Wagtail admin edits, copies and deletes all pass here.
+    """
+    stored_seller_id = vars(instance).pop("_stored_seller_id", None)
+    if raw or not _may_change_catalogue(update_fields):
+        return
+    sellers = {instance.seller_id, stored_seller_id} - {None}
+    # Rows locked in one order (seller ids ascending) so that two products moved between
+    # the same sellers at once cannot wait on each other's locks.
+    with transaction.atomic(savepoint=False):
+        for seller_id in sorted(sellers):
+            recount_seller_catalogue(seller_id)
+
+
 def connections():
     """Every receiver of the seller portal, as ``SellerPortalConfig.ready()`` connects them."""
     from django.db.models.signals import post_delete, post_save, pre_save
 
-    from catalogue.models import Order
+    from catalogue.models import Order, ProductPage
     from catalogue.receivers import Connection
 
     return [
@@ -77,6 +117,34 @@ def connections():
             recount_sales_of_order,
             "seller_portal_recount_sales_deleted",
             breaks="the seller dashboard's figures and chart would still count deleted orders",
+            critical=True,
+        ),
+        # The seller's catalogue row (product counts, storage): a failed recount stops the
+        # product's save rather than leave the dashboard and product list wrong.
+        Connection(
+            pre_save,
+            ProductPage,
+            remember_product_seller,
+            "seller_portal_remember_product_seller",
+            breaks="a product given to another seller would still count for the seller who had it",
+            critical=True,
+        ),
+        Connection(
+            post_save,
+            ProductPage,
+            recount_catalogue_of_product,
+            "seller_portal_recount_catalogue",
+            breaks="the seller dashboard's product counts and the product list's total and storage would miss "
+            "new, published, unpublished and changed products",
+            critical=True,
+        ),
+        Connection(
+            post_delete,
+            ProductPage,
+            recount_catalogue_of_product,
+            "seller_portal_recount_catalogue_deleted",
+            breaks="the seller dashboard's product counts and the product list's total and storage would still "
+            "count deleted products",
             critical=True,
         ),
     ]

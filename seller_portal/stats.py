@@ -29,6 +29,10 @@ the rows it belongs to (and the day it left, if its ``paid_at`` moved) from the 
 by the rule above, so they always equal a recomputation; ``manage.py recount_sales``
 rewrites them all after a bulk load. Recent sales are one ``LIMIT`` query. The product
 list sums the orders of the page's products only (:func:`sales_by_product`).
+
+Product counts (and the product list's total and storage line) are the seller's
+:class:`~seller_portal.models.SellerCatalogue` row, rewritten from the product rows by
+:func:`recount_seller_catalogue` whenever one of their products is saved or deleted.
 """
 
 from dataclasses import dataclass
@@ -41,8 +45,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalogue.models import Order, OrderStatus, ProductPage
+from catalogue.quota import storage_used_by_seller
 
-from .models import SALE_STATUSES, ProductSales, SellerDailySales
+from .models import SALE_STATUSES, ProductSales, SellerCatalogue, SellerDailySales
 
 CHART_DAYS = 30
 BEST_SELLERS_LIMIT = 5
@@ -169,6 +174,47 @@ def recount_all_daily_sales():
     return len(rows)
 
 
+def seller_catalogue_rows(products):
+    """The :class:`SellerCatalogue` rows of ``products`` (a ``ProductPage`` queryset,
+    historical models included), as dicts: one per seller with products. Two queries: the
+    counts, and the files by the quota's rule (:func:`catalogue.quota.storage_used_by_seller`)."""
+    counts = (
+        products.order_by()
+        .values("seller_id")
+        .annotate(live_products=Count("pk", filter=Q(live=True)), draft_products=Count("pk", filter=Q(live=False)))
+    )
+    used = storage_used_by_seller(products)
+    return [{**row, "storage_used": used.get(row["seller_id"], 0)} for row in counts]
+
+
+def recount_seller_catalogue(seller_id):
+    """Rewrite the seller's :class:`SellerCatalogue` row from their product rows.
+
+    Locked (made if missing) before the products are counted, as in
+    :func:`recount_product_sales`, so two products of one seller saved at once cannot
+    leave a stale count. A seller left without products loses the row, so the rows are
+    exactly what :func:`recount_all_seller_catalogues` makes.
+    """
+    with transaction.atomic(savepoint=False):
+        row, _ = SellerCatalogue.objects.select_for_update().get_or_create(seller_id=seller_id)
+        rows = SellerCatalogue.objects.filter(pk=row.pk)
+        figures = seller_catalogue_rows(ProductPage.objects.filter(seller_id=seller_id))
+        if figures:
+            rows.update(**figures[0])
+        else:
+            rows.delete()
+
+
+def recount_all_seller_catalogues():
+    """Rewrite every :class:`SellerCatalogue` row from the product rows (after a bulk
+    load); returns how many rows there are now."""
+    rows = seller_catalogue_rows(ProductPage.objects.all())
+    with transaction.atomic():
+        SellerCatalogue.objects.all().delete()
+        SellerCatalogue.objects.bulk_create(SellerCatalogue(**row) for row in rows)
+    return len(rows)
+
+
 def sales_by_product(product_ids):
     """``{product id: (sales, net revenue)}`` for these products, all sellers' orders
     counted (one ``GROUP BY`` over their orders only: the product list's page)."""
@@ -242,12 +288,10 @@ def revenue_summary(user, today=None):
 
 
 def product_counts(user):
-    """How many of the seller's products are live and how many are drafts (one query)."""
-    counts = ProductPage.objects.for_seller(user).aggregate(
-        live_count=Count("pk", filter=Q(live=True)),
-        draft_count=Count("pk", filter=Q(live=False)),
-    )
-    return {"live": counts["live_count"], "draft": counts["draft_count"]}
+    """How many of the seller's products are live and how many are drafts: their
+    :class:`SellerCatalogue` row (one query, however many products they have)."""
+    row = SellerCatalogue.objects.of_seller(user.pk)
+    return {"live": row.live_products, "draft": row.draft_products}
 
 
 def daily_revenue(user, today=None, days=CHART_DAYS):

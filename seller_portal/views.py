@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -32,14 +33,14 @@ from catalogue.models import (
     ProductHasOrdersError,
     ProductPage,
 )
-from catalogue.quota import StorageUsage
+from catalogue.services import CountedPaginator
 from catalogue.support import views as tickets
 from catalogue.support.services import seller_ticket_counts
 
 from . import services, stats
 from .forms import CategoryForm, ProductForm, ShortLinkForm
 from .mixins import SellerObjectMixin
-from .models import ShortLink
+from .models import SellerCatalogue, ShortLink
 
 logger = logging.getLogger(__name__)
 
@@ -86,11 +87,19 @@ class ProductListView(IsSellerMixin, ListView):
     def get_queryset(self):
         return services.seller_products(self.request.user)
 
+    @cached_property
+    def seller_catalogue(self):
+        return SellerCatalogue.objects.of_seller(self.request.user.pk)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # The total from the seller's summary row, not a COUNT(*) over their products.
+        return CountedPaginator(queryset, per_page, count=self.seller_catalogue.products, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Paginated first: only the page's products have their orders summed.
         context["products"] = context["object_list"] = services.add_sales_figures(context["object_list"])
-        context["storage_usage"] = StorageUsage.for_seller(self.request.user.pk)
+        context["storage_usage"] = self.seller_catalogue.storage_usage
         return context
 
 

@@ -2,9 +2,11 @@
 
 Support tickets are declared in ``catalogue/support/models.py`` (the support package) and
 imported here, so they stay models of this app with the same tables; so are the task
-worker's rows (heartbeats, schedule, request ids), from ``catalogue/worker/models.py``.
+worker's rows (heartbeats, schedule, request ids), from ``catalogue/worker/models.py``,
+and the storefront search's index, from ``catalogue/search/models.py``.
 """
 
+from ..search.models import ProductSearchTerm, SearchWord
 from ..support.models import MessageRole, SupportTicket, SupportTicketQuerySet, TicketMessage, TicketStatus
 from ..worker.models import ScheduledTask, TaskEffect, TaskRequestId, WorkerHeartbeat
 from .orders import (
@@ -57,6 +59,8 @@ __all__ = [
     "ProductHasOrdersError",
     "ProductPage",
     "ProductPageQuerySet",
+    "ProductSearchTerm",
+    "SearchWord",
     "SupportTicket",
     "SupportTicketQuerySet",
     "TaxCategory",

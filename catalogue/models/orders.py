@@ -161,6 +161,14 @@ class Order(models.Model):
             # (customer, status) lookups the old two-column index did).
             models.Index(fields=["customer", "status", "paid_at"], name="catalogue_order_customer_paid"),
             models.Index(fields=["product", "status"], name="catalogue_order_product"),
+            # The seller dashboard's recent sales (seller_portal.stats.recent_sales): the
+            # seller's sold orders (its SALE_STATUSES), newest first, so the latest few are
+            # the first rows of the seller's range however many orders they have.
+            models.Index(
+                fields=["seller", "-paid_at", "-id"],
+                condition=Q(status__in=[OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.CHARGEBACK]),
+                name="catalogue_order_seller_recent",
+            ),
         ]
 
     def __str__(self):

@@ -440,17 +440,27 @@ def test_the_dashboard_reads_daily_rows_not_orders(seller_client, seller, site_t
     assert len([sql for sql in with_thirty if '"catalogue_order"' in sql]) == 1
 
 
-def test_the_daily_receivers_are_checked_at_start_up():
+@pytest.mark.parametrize(
+    "dispatch_uid",
+    [
+        "seller_portal_remember_paid_at",
+        "seller_portal_recount_sales",
+        "seller_portal_recount_sales_deleted",
+        "seller_portal_remember_product_seller",
+        "seller_portal_recount_catalogue",
+        "seller_portal_recount_catalogue_deleted",
+    ],
+)
+def test_the_summary_receivers_are_checked_at_start_up(dispatch_uid):
     from django.core.checks import run_checks
-    from django.db.models.signals import pre_save
 
     from catalogue.receivers import connect_all
     from seller_portal.signal_handlers import connections
 
-    [remember] = [c for c in connections() if c.signal is pre_save]
-    assert remember.signal.disconnect(sender=remember.sender, dispatch_uid=remember.dispatch_uid)
+    [missing] = [c for c in connections() if c.dispatch_uid == dispatch_uid]
+    assert missing.signal.disconnect(sender=missing.sender, dispatch_uid=missing.dispatch_uid)
     try:
         errors = [message for message in run_checks() if message.id == "seller_portal.E001"]
-        assert [remember.name in message.msg for message in errors] == [True]
+        assert [missing.name in message.msg and dispatch_uid in message.msg for message in errors] == [True]
     finally:
-        connect_all([remember])
+        connect_all([missing])

@@ -40,7 +40,8 @@ def quota(settings):
 def existing(seller, site_tree):
     """A product of the seller's whose file counts as 950 KB."""
     product = ProductPageFactory(seller=seller, title="Existing")
-    ProductPage.objects.filter(pk=product.pk).update(file_size=950 * KB)
+    product.file_size = 950 * KB
+    product.save(update_fields=["file_size"])
     return product
 
 
@@ -94,7 +95,8 @@ def test_a_file_shared_by_two_products_counts_once(seller, quota, existing):
 
 def test_zero_means_unlimited(seller_client, settings, existing, category):
     settings.SELLER_STORAGE_QUOTA = 0
-    ProductPage.objects.filter(pk=existing.pk).update(file_size=50 * 1024**4)
+    existing.file_size = 50 * 1024**4
+    existing.save(update_fields=["file_size"])
     response = seller_client.post(CREATE_URL, {**product_data(category, title="No limit"), "file": upload(120 * KB)})
     assert response.status_code == 302
     assert ProductPage.objects.filter(title="No limit").exists()
