@@ -29,7 +29,9 @@ commit is never kept under the new number.
 Signed-in visitors get a page of their own, but most of it is not theirs: the product
 cards of a listing and a product page's "More in ..." section are the same for everyone.
 :func:`cached_fragments` keeps those pieces under the same generation, read when the
-request starts (before any data is), so a purge expires them with the pages.
+request starts (before any data is), so a purge expires them with the pages. Wagtail's
+``Site`` for the request (with its root page, the first thing page routing needs) is kept
+the same way instead of being looked up on every request.
 """
 
 import hashlib
@@ -40,16 +42,19 @@ from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
 from django.db import transaction
+from django.http.request import split_domain_port
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 from wagtail import views as wagtail_views
+from wagtail.models import Site
 
 logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "default"
 GENERATION_KEY = "page-cache:generation"
 FRAGMENT_KEY_PREFIX = "page-fragment"
+SITE_KEY_PREFIX = "page-site"
 # Where the middleware leaves the generation a request's fragments may be cached under.
 REQUEST_GENERATION_ATTRIBUTE = "page_cache_generation"
 # The only query parameters the cached pages read (CatalogueQuery: page number and sort);
@@ -162,7 +167,9 @@ class PageCacheMiddleware:
         if key is None:
             if is_enabled() and serves_pages(request):
                 # Read before the page reads any data, for its fragments (cached_fragments).
-                setattr(request, REQUEST_GENERATION_ATTRIBUTE, current_generation())
+                generation = current_generation()
+                setattr(request, REQUEST_GENERATION_ATTRIBUTE, generation)
+                remember_site(request, generation)
             response = self.get_response(request)
             if is_enabled() and response.status_code == 200 and serves_pages(request):
                 # Not storable here, so not by anyone else: a signed-in visitor's page.
@@ -178,6 +185,7 @@ class PageCacheMiddleware:
         if entry is not None and entry[0] == generation:
             return entry[1]
         setattr(request, REQUEST_GENERATION_ATTRIBUTE, generation)
+        remember_site(request, generation)
 
         response = self.get_response(request)
         if is_storable(request, response):
@@ -190,11 +198,31 @@ class PageCacheMiddleware:
         return response
 
 
+def remember_site(request, generation):
+    """Give the request its Wagtail ``Site`` from the cache, or look it up and keep it.
+
+    ``Site.find_for_request`` keeps what it finds on the request (``_wagtail_site``) and
+    reads it from there, so page routing then starts without a query. Kept under the
+    generation: publishing the home page, or saving or deleting a site, bumps it.
+    """
+    # get_host() first: a host outside ALLOWED_HOSTS is refused before it can name a key.
+    hostname = split_domain_port(request.get_host())[0]
+    key = f"{SITE_KEY_PREFIX}:{generation}:{hostname}:{request.get_port()}"
+    cache = _cache()
+    site = cache.get(key)
+    if site is not None:
+        request._wagtail_site = site
+        return
+    site = Site.find_for_request(request)
+    if site is not None:
+        cache.set(key, site, settings.PAGE_CACHE_TIMEOUT)
+
+
 def cached_fragments(request, names, render):
     """``{name: html}`` for the page pieces ``names``, from the cache where it holds them.
 
-    ``render(missing_names)`` answers ``{name: html}`` for the others, which are then
-    stored. One ``get_many`` and at most one ``set_many`` for the lot. Pieces are kept
+    ``render(missing_names)`` answers ``{name: html}`` for the others (leaving out any it
+    cannot render, a product deleted meanwhile), which are then stored. One ``get_many`` and at most one ``set_many`` for the lot. Pieces are kept
     only under the generation the middleware read when the request started; a request
     that did not pass through it (a preview, a portal view, the cache switched off)
     renders everything, since nothing would tell a stale piece from a fresh one.
@@ -210,6 +238,6 @@ def cached_fragments(request, names, render):
     missing = [name for name in names if name not in pieces]
     if missing:
         fresh = render(missing)
-        cache.set_many({keys[name]: fresh[name] for name in missing}, settings.PAGE_CACHE_TIMEOUT)
+        cache.set_many({keys[name]: html for name, html in fresh.items()}, settings.PAGE_CACHE_TIMEOUT)
         pieces.update(fresh)
     return pieces

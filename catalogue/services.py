@@ -4,6 +4,7 @@ The catalogue index and category pages (and later the seller portal and the API)
 :func:`browse_catalogue` with a :class:`CatalogueQuery`; templates only render.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -131,6 +132,38 @@ class Listing:
     suggestion: Suggestion | None = None
 
 
+class ProductCards(Sequence):
+    """One page of a listing as product ids, whose card data loads only when needed.
+
+    The cards of a page mostly come from the page cache's fragments
+    (``{% product_cards %}``), which need the ids alone: :meth:`load` fetches the
+    products of the cards that were not there. Anything else that reads the page (a
+    template loop, a test) gets every product with its card data, loaded once.
+    """
+
+    def __init__(self, ids):
+        self.ids = list(ids)
+
+    def load(self, ids):
+        """The products ``ids`` with their card data, in that order (one query and the
+        thumbnails')."""
+        found = ProductPage.objects.with_card_data().in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
+
+    @cached_property
+    def products(self):
+        return self.load(self.ids)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        return self.products[index]
+
+    def __iter__(self):
+        return iter(self.products)
+
+
 def browse_catalogue(query, per_page=None):
     """Live products matching ``query``, sorted and cut to one page.
 
@@ -142,11 +175,13 @@ def browse_catalogue(query, per_page=None):
     per_page = per_page or settings.CATALOGUE_PAGE_SIZE
     if query.is_search:
         return search_catalogue(query, sort, per_page)
-    products = ProductPage.objects.live().with_card_data()
+    products = ProductPage.objects.live()
     if query.category is not None:
         products = products.in_category(query.category)
-    paginator = CountedPaginator(products.order_by(*sort.ordering), per_page, count=live_product_total(query.category))
+    ids = products.order_by(*sort.ordering).values_list("pk", flat=True)
+    paginator = CountedPaginator(ids, per_page, count=live_product_total(query.category))
     page_obj = paginator.get_page(query.page)
+    page_obj.object_list = ProductCards(page_obj.object_list)
     return Listing(page_obj=page_obj, sort=sort, sort_options=query.sort_options(), total=paginator.count)
 
 

@@ -185,7 +185,7 @@ def connections():
     from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
     from django_tasks.signals import task_enqueued
     from wagtail.images import get_image_model
-    from wagtail.models import Page
+    from wagtail.models import Page, Site
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
     from .models import CatalogueIndexPage, ProductCategory, ProductPage, SupportTicket
@@ -289,6 +289,9 @@ def connections():
         Connection(post_save, ProductCategory, expire_cached_pages, "catalogue_page_cache_category_saved"),
         Connection(post_delete, ProductCategory, expire_cached_pages, "catalogue_page_cache_category_deleted"),
         Connection(post_save, get_image_model(), expire_cached_pages, "catalogue_page_cache_image_saved"),
+        # The request's Site (and its root page) is kept with the pages.
+        Connection(post_save, Site, expire_cached_pages, "catalogue_page_cache_site_saved"),
+        Connection(post_delete, Site, expire_cached_pages, "catalogue_page_cache_site_deleted"),
         Connection(post_delete, get_image_model(), expire_cached_pages, "catalogue_page_cache_image_deleted"),
         Connection(
             post_save, settings.AUTH_USER_MODEL, expire_cached_pages_of_seller, "catalogue_page_cache_seller_renamed"

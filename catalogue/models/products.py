@@ -18,7 +18,7 @@ from django.db.models import Count, OuterRef, ProtectedError, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -664,7 +664,8 @@ class ProductPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["cover"] = self.cover_renditions()
+        # Read only by the page's cached fragments (cover, share image): no query on a hit.
+        context["cover"] = SimpleLazyObject(self.cover_renditions)
         context["related_products"] = self.related_products()
         # Routing through the catalogue index caches it as the parent: no query then.
         index_page = self.get_parent().specific if self.path else None

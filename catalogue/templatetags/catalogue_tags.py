@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from catalogue.formatting import format_money
 from catalogue.models import OrderStatus
 from catalogue.page_cache import cached_fragments
+from catalogue.services import ProductCards
 
 register = template.Library()
 
@@ -58,18 +59,28 @@ def product_cards(context, products):
     signed-in visitor's listing renders and routes only the cards not seen since the last
     change; ``products`` must be loaded with ``ProductPage.objects.with_card_data()``.
     """
-    by_name = {f"product-card:{product.pk}": product for product in products}
+    if isinstance(products, ProductCards):
+        # Ids only: the products of the cards not in the cache are loaded in render().
+        by_name = {f"product-card:{pk}": pk for pk in products.ids}
+        load = products.load
+    else:
+        by_name = {f"product-card:{product.pk}": product for product in products}
+        load = None
     template = context.template.engine.get_template(PRODUCT_CARD_TEMPLATE)
 
     def render(names):
+        missing = [by_name[name] for name in names]
+        if load is not None:
+            missing = load(missing)
         pieces = {}
-        for name in names:
-            with context.push(product=by_name[name]):
-                pieces[name] = template.render(context)
+        for product in missing:
+            with context.push(product=product):
+                pieces[f"product-card:{product.pk}"] = template.render(context)
         return pieces
 
     pieces = cached_fragments(context.get("request"), by_name, render)
-    return mark_safe("".join(pieces[name] for name in by_name))  # noqa: S308 (rendered templates)
+    # A product gone between the page's ids and its loading (just deleted) has no card.
+    return mark_safe("".join(pieces.get(name, "") for name in by_name))  # noqa: S308 (rendered templates)
 
 
 class CachedFragmentNode(template.Node):

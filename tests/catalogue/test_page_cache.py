@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from wagtail.models import Site
 
 from catalogue.models import ProductPage
 from catalogue.page_cache import PageCacheMiddleware
@@ -152,6 +153,49 @@ def test_a_signed_in_product_page_reads_its_related_products_once(client, produc
     assert second_queries < first_queries  # the "More in ..." section came from the cache
     ProductPageFactory(title="Book of Clouds", category=product.category, seller=product.seller)
     assert b"Book of Clouds" in client.get(product.url).content
+
+
+def test_a_signed_in_product_page_keeps_its_description_until_the_next_publish(client, product):
+    product.body = "<p>First words.</p>"
+    product.save_revision().publish()
+    client.force_login(CustomerFactory())
+    assert b"First words." in client.get(product.url).content
+    ProductPage.objects.filter(pk=product.pk).update(body="<p>Quiet words.</p>")
+    response = client.get(product.url)
+    assert b"First words." in response.content
+    assert b"Buy now" in response.content  # the buy box is the visitor's own, never cached
+    product.refresh_from_db()
+    product.body = "<p>Published words.</p>"
+    product.save_revision().publish()
+    assert b"Published words." in client.get(product.url).content
+
+
+def test_the_wagtail_site_is_looked_up_once_until_a_site_changes(client, product):
+    client.force_login(CustomerFactory())
+
+    def site_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(product.url).status_code == 200
+        return [query for query in queries.captured_queries if "wagtailcore_site" in query["sql"]]
+
+    assert site_queries()
+    assert not site_queries()  # routing started from the cached Site
+    site = Site.objects.get(is_default_site=True)
+    site.site_name = "Brightshelf Market"
+    site.save()
+    assert site_queries()
+
+
+def test_a_signed_in_listing_with_every_card_cached_loads_only_the_ids(client, product):
+    ProductPageFactory(title="Atlas of Birds", category=product.category, seller=product.seller)
+    client.force_login(CustomerFactory())
+    first, first_queries = queries_of(client, "/catalogue/")
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get("/catalogue/")
+    assert second.content.count(b'class="product-card') == first.content.count(b'class="product-card') == 2
+    product_reads = [query["sql"] for query in queries.captured_queries if '"catalogue_productpage"' in query["sql"]]
+    assert len(queries.captured_queries) < first_queries
+    assert len(product_reads) == 1 and '"catalogue_productpage"."summary"' not in product_reads[0]
 
 
 def test_fragments_are_not_cached_when_the_page_cache_is_off(client, product, settings):

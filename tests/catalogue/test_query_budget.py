@@ -1,9 +1,10 @@
-"""Query budgets: the catalogue and category pages take at most 10 queries, a product page
+"""Query budgets: the catalogue and category pages take at most 11 queries, a product page
 at most 12, whether the catalogue holds 10 products or 2,000.
 
-Counts are taken on a cold cache (Wagtail's site-root-path and rendition caches emptied)
-after one warm-up request, which generates the cover thumbnails once, as the first
-visitor after an upload would.
+Counts are taken on a cold cache (Wagtail's site-root-path and rendition caches, the
+cached pages and their fragments emptied) after one warm-up request, which generates the
+cover thumbnails once, as the first visitor after an upload would. Cold, a listing reads
+its page's ids, then the products of the cards not cached (all of them here).
 """
 
 from datetime import timedelta
@@ -29,7 +30,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-CATALOGUE_BUDGET = 10
+CATALOGUE_BUDGET = 11
 PRODUCT_BUDGET = 12
 
 
