@@ -70,6 +70,8 @@ def test_pages(shop, browser_site, chromium, width):
     for name, path, status in [
         ("home", "/", 200),
         ("catalogue", "/catalogue/", 200),
+        # A misspelt search: no result, and the suggestion to follow.
+        ("search", "/catalogue/?q=watercolor", 200),
         ("product", shop["products"][0].url, 200),
         ("404", "/missing-page/", 404),
     ]:
