@@ -180,7 +180,7 @@ def apply_found(event_type, data, key):
     event, created = webhooks.store(delivery, json.dumps(payload), source="reconciliation")
     if not created and event.status in SETTLED_EVENT_STATUSES:
         return event.status
-    return webhooks.process(event)
+    return webhooks.process(event, claimed=created)
 
 
 def reconcile_payments():

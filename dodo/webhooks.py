@@ -104,7 +104,12 @@ def _subject(payload):
 
 
 def store(delivery, body, *, source="webhook"):
-    """Save the event once; answers ``(event, created)``. Concurrent duplicates get the row."""
+    """Save the event once; answers ``(event, created)``. Concurrent duplicates get the row.
+
+    A new row is saved already claimed for processing (leased, one attempt), as
+    :func:`_claim` would leave it: the delivery that stored it processes it next, and
+    nobody else can meanwhile.
+    """
     payment_id, object_id = _subject(delivery.payload)
     try:
         with transaction.atomic():
@@ -116,6 +121,8 @@ def store(delivery, body, *, source="webhook"):
                 payment_id=payment_id,
                 object_id=object_id,
                 source=source,
+                lease_until=timezone.now() + PROCESSING_LEASE,
+                attempts=1,
             )
         return event, True
     except IntegrityError:
@@ -152,7 +159,7 @@ def _finish(event, **fields):
         setattr(event, name, value)
 
 
-def process(event):
+def process(event, *, claimed=False):
     """Check and run the event's handler; answers the event's status afterwards.
 
     ``PROCESSED``, ``IGNORED`` (no handler) and ``UNMATCHED`` are settled; ``REJECTED``
@@ -160,8 +167,12 @@ def process(event):
     (and logged), never swallowed, so the caller answers 5xx and Dodo retries. When
     another delivery holds the event right now, answers ``RECEIVED``: it is not settled
     yet, and the caller must not acknowledge it. The handler locks what it changes.
+    ``claimed``: the event was just stored by this caller, claimed with it (:func:`store`).
+
+    A processed event is marked so in the handler's own transaction: what the event
+    changed and the record that it did commit together, or neither does.
     """
-    if not _claim(event):
+    if not claimed and not _claim(event):
         event.refresh_from_db()
         return event.status if event.status in (*SETTLED_EVENT_STATUSES, WebhookEventStatus.REJECTED) else IN_FLIGHT
     payload = json.loads(event.body)
@@ -175,7 +186,9 @@ def process(event):
         _finish(event, status=WebhookEventStatus.IGNORED, processed_at=timezone.now(), error="")
         return event.status
     try:
-        outcome = handler(payload["data"])
+        with transaction.atomic():
+            outcome = handler(payload["data"])
+            _finish(event, status=WebhookEventStatus.PROCESSED, processed_at=timezone.now(), error="")
     except fulfilment.UnmatchedPayment as unmatched:
         logger.warning("Webhook %s (%s): %s", event.webhook_id, event.event_type, unmatched)
         _finish(event, status=WebhookEventStatus.UNMATCHED, processed_at=timezone.now(), error=str(unmatched)[:2000])
@@ -187,7 +200,6 @@ def process(event):
         _finish(event, status=WebhookEventStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000])
     else:
         logger.info("Webhook %s (%s): %s", event.webhook_id, event.event_type, outcome)
-        _finish(event, status=WebhookEventStatus.PROCESSED, processed_at=timezone.now(), error="")
     return event.status
 
 
@@ -226,7 +238,7 @@ def receive(body, headers):
     event, created = store(delivery, body)
     if not created and event.status in SETTLED_EVENT_STATUSES:
         return 200, "duplicate"
-    status = process(event)
+    status = process(event, claimed=created)
     if status in SETTLED_EVENT_STATUSES:
         return 200, status
     if status == WebhookEventStatus.REJECTED:
