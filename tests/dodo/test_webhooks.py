@@ -13,6 +13,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
+from wagtail.models import ReferenceIndex
 
 from catalogue.models import Download, Order, OrderStatus
 from dodo.models import WebhookEvent, WebhookEventStatus
@@ -81,6 +82,19 @@ def test_pay_then_webhook_marks_paid_sends_one_receipt_and_grants_the_download(
     assert download["Cache-Control"] == "private, no-store"
     assert b"".join(download.streaming_content).startswith(b"%PDF")
     assert Download.objects.filter(order=order).count() == 1
+
+
+def test_a_paid_order_still_tells_wagtail_it_uses_its_product(checkout, deliver, dodo_emulator):
+    """Paying skips Wagtail's reference index (nothing it records changed); the order's
+    reference to its product, recorded when it was made, is what the admin's delete
+    pages read to explain why the product cannot go."""
+    _, product, order, session_id = checkout
+    uses = ReferenceIndex.get_references_to(product).filter(object_id=str(order.pk))
+    assert uses.exists()
+    assert deliver(_paid_event(dodo_emulator, session_id)).status_code == 200
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert uses.exists()
 
 
 def test_declined_payment_marks_the_order_failed(checkout, deliver, dodo_emulator):
