@@ -443,9 +443,11 @@ def add_pending_orders(count, *, seed=SEED):
 
     What checkout leaves behind before Dodo's ``payment.succeeded`` arrives: the
     webhook bench pays them. Each product gets its Dodo record, so the payment's
-    ``product_cart`` is checked against it as for a real payment.
+    ``product_cart`` is checked against it as for a real payment, and its seller's
+    ``ProductSales`` row, which saving the pending order at checkout makes.
     """
     from dodo.models import DodoProduct, SyncStatus
+    from seller_portal.models import ProductSales
 
     rng = random.Random(seed - count)  # noqa: S311 - seeded test data, not secrets
     User = get_user_model()
@@ -471,6 +473,10 @@ def add_pending_orders(count, *, seed=SEED):
                 )
                 for product_id, _seller, _price in products
             ],
+            ignore_conflicts=True,
+        )
+        ProductSales.objects.bulk_create(
+            [ProductSales(seller_id=row["seller_id"], product_id=row["product_id"]) for row in rows],
             ignore_conflicts=True,
         )
     return [(row["id"], row["product_id"], row["amount"]) for row in rows]

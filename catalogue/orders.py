@@ -111,9 +111,21 @@ def open_order(customer, product, referral_code=""):
     raise PurchaseRefused(_("Your order could not be started. Please try again."))
 
 
-def locked_order(order_id):
-    """The order, locked for update until the surrounding transaction ends (or None)."""
-    return Order.objects.select_for_update().filter(pk=order_id).first()
+def locked_order(order_id=None, **lookup):
+    """The order, locked for update until the surrounding transaction ends (or None):
+    by id, or by one field lookup (``dodo_payment_id=...``).
+
+    The order remembers the values it was loaded with (``Order.stored_values``) until the
+    transaction commits, so the receivers of its saves need not read the row again.
+    """
+    if order_id is not None:
+        lookup["pk"] = order_id
+    order = Order.objects.select_for_update().filter(**lookup).first()
+    if order is not None:
+        order.remember_stored_values()
+        # A commit ends the lock; the values would go stale if the object were saved again.
+        transaction.on_commit(lambda: vars(order).pop("stored_values", None))
+    return order
 
 
 @dataclass(frozen=True)

@@ -83,20 +83,21 @@ def charge_from_payment(payment):
     )
 
 
-def _order_for_payment(payment):
-    """Our order: by the order id we put in metadata, then the session, then the payment."""
+def _locked_order_for_payment(payment):
+    """Our order, locked: by the order id we put in metadata, then the session, then the
+    payment (one query in the usual case: the order id is there)."""
     metadata = payment.get("metadata") or {}
     order_id = str(metadata.get("order_id") or "")
     if order_id.isdigit():
-        order = Order.objects.filter(pk=int(order_id)).first()
+        order = orders.locked_order(int(order_id))
         if order is not None:
             return order
     session_id = payment.get("checkout_session_id")
     if session_id:
-        order = Order.objects.filter(dodo_checkout_session_id=session_id).first()
+        order = orders.locked_order(dodo_checkout_session_id=session_id)
         if order is not None:
             return order
-    return Order.objects.filter(dodo_payment_id=payment["payment_id"]).first()
+    return orders.locked_order(dodo_payment_id=payment["payment_id"])
 
 
 def _product_problem(order, payment):
@@ -142,12 +143,11 @@ def apply_payment(payment):
     Raises :class:`UnmatchedPayment` when no order of ours is its order.
     """
     payment_id = payment["payment_id"]
-    order = _order_for_payment(payment)
-    if order is None:
-        raise UnmatchedPayment(f"payment {payment_id}: no order of ours")
     status = payment.get("status")
     with transaction.atomic():
-        order = orders.locked_order(order.pk)
+        order = _locked_order_for_payment(payment)
+        if order is None:
+            raise UnmatchedPayment(f"payment {payment_id}: no order of ours")
         if status == "succeeded":
             try:
                 charge = charge_from_payment(payment)

@@ -1,9 +1,16 @@
 """Receivers of the seller portal, connected in ``SellerPortalConfig.ready()``."""
 
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 
-from .stats import recount_daily_sales, recount_product_sales, recount_seller_catalogue
+from .stats import (
+    CONTRIBUTION_FIELDS,
+    move_sales,
+    recount_daily_sales,
+    recount_product_sales,
+    recount_seller_catalogue,
+)
 
 # The order fields the dashboard's sales summaries depend on; other saves (review notes,
 # leases, checkout urls) leave them alone.
@@ -22,17 +29,32 @@ def remember_paid_at(sender, instance, raw=False, update_fields=None, **kwargs):
     """
     if raw or instance.pk is None or (update_fields is not None and "paid_at" not in update_fields):
         return
+    if "stored_values" in vars(instance):
+        return  # saved under its row lock: the summaries move by difference (below)
     instance._stored_paid_at = sender.objects.filter(pk=instance.pk).values_list("paid_at", flat=True).first()
 
 
-def recount_sales_of_order(sender, instance, raw=False, update_fields=None, **kwargs):
-    """``post_save`` / ``post_delete(Order)``: rewrite the seller's sales summaries the
-    order counts in (its product's, and its paid day's and the day it left, if any) from
-    their order rows, in the order's transaction, so the dashboard never sums every order."""
+def recount_sales_of_order(sender, instance, raw=False, update_fields=None, created=False, **kwargs):
+    """``post_save`` / ``post_delete(Order)``: bring the seller's sales summaries the
+    order counts in (its product's, and its paid day's and the day it left, if any) up to
+    date, in the order's transaction, so the dashboard never sums every order.
+
+    An order saved under its row lock (``catalogue.orders.locked_order``: every payment,
+    refund and dispute) knows what the row held before, so the summaries move by the
+    difference (:func:`~seller_portal.stats.move_sales`: one ``UPDATE`` per row). Any
+    other save or delete rewrites them from their order rows.
+    """
     stored_paid_at = vars(instance).pop("_stored_paid_at", None)
     if raw:
         return
     if update_fields is not None and not SUMMED_FIELDS & set(update_fields):
+        return
+    stored = vars(instance).get("stored_values")
+    if stored is not None and not created and kwargs["signal"] is post_save:
+        move_sales(
+            {name: stored[name] for name in CONTRIBUTION_FIELDS},
+            {name: getattr(instance, name) for name in CONTRIBUTION_FIELDS},
+        )
         return
     days = {timezone.localdate(moment) for moment in (instance.paid_at, stored_paid_at) if moment is not None}
     # One transaction for every row (the order's own, when it saves in one: no savepoint,
@@ -87,7 +109,7 @@ def recount_catalogue_of_product(sender, instance, raw=False, update_fields=None
 
 def connections():
     """Every receiver of the seller portal, as ``SellerPortalConfig.ready()`` connects them."""
-    from django.db.models.signals import post_delete, post_save, pre_save
+    from django.db.models.signals import post_delete, pre_save
 
     from catalogue.models import Order, ProductPage
     from catalogue.receivers import Connection

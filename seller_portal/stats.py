@@ -103,6 +103,73 @@ def recount_product_sales(seller_id, product_id):
         ProductSales.objects.filter(pk=row.pk).update(**figures)
 
 
+# The order fields (attnames) what an order adds to the summaries is worked out from.
+CONTRIBUTION_FIELDS = ("seller_id", "product_id", "status", "amount", "net_amount", "refunded_amount", "paid_at")
+
+
+def contributions(values):
+    """What one order adds to the summaries, by the rule of the module docstring, from its
+    field values (``CONTRIBUTION_FIELDS``): ``({product key: (sales, refunded, revenue)},
+    {day key: (orders, revenue)})``. The Python form of :func:`sales_figures` and
+    :func:`daily_figures` for a single order; a test holds the two forms to each other."""
+    status = values["status"]
+    sold = status in SALE_STATUSES
+    revenue = ZERO
+    if status == OrderStatus.PAID:
+        net = values["net_amount"] if values["net_amount"] is not None else values["amount"]
+        revenue = net - values["refunded_amount"]
+    product = {
+        (values["seller_id"], values["product_id"]): (int(sold), int(status == OrderStatus.REFUNDED), revenue)
+    }
+    days = {}
+    if sold and values["paid_at"] is not None:
+        days[(values["seller_id"], timezone.localdate(values["paid_at"]))] = (1, revenue)
+    return product, days
+
+
+def _difference(before, after):
+    """``after - before``, key by key, leaving out keys that do not move."""
+    moved = {}
+    for key in before.keys() | after.keys():
+        old = before.get(key)
+        new = after.get(key)
+        width = len(old or new)
+        change = tuple((new[i] if new else 0) - (old[i] if old else 0) for i in range(width))
+        if any(change):
+            moved[key] = change
+    return moved
+
+
+def move_sales(before, after):
+    """Move the summaries an order counts in by what changed between two states of it
+    (dicts of ``CONTRIBUTION_FIELDS``; ``before`` is None for a new order).
+
+    For an order saved while its row is locked (``catalogue.orders.locked_order``), so
+    ``before`` is certainly what the summaries counted for it. Each summary row moves in
+    one ``UPDATE`` adding the change (the database adds it to the latest committed
+    value, so concurrent changes to other orders add up); a row that does not exist yet
+    is made by a recount instead. Rows are touched in the recounts' order (product, then
+    days oldest first), and a day left without sales loses its row, as a recount leaves it.
+    """
+    old_products, old_days = contributions(before) if before is not None else ({}, {})
+    new_products, new_days = contributions(after)
+    with transaction.atomic(savepoint=False):
+        for (seller_id, product_id), (sales, refunded, revenue) in sorted(
+            _difference(old_products, new_products).items()
+        ):
+            moved = ProductSales.objects.filter(seller_id=seller_id, product_id=product_id).update(
+                sales=F("sales") + sales, refunded=F("refunded") + refunded, revenue=F("revenue") + revenue
+            )
+            if not moved:
+                recount_product_sales(seller_id, product_id)
+        for (seller_id, day), (orders, revenue) in sorted(_difference(old_days, new_days).items()):
+            rows = SellerDailySales.objects.filter(seller_id=seller_id, day=day)
+            if not rows.update(orders=F("orders") + orders, revenue=F("revenue") + revenue):
+                recount_daily_sales(seller_id, day)
+            elif orders < 0:
+                rows.filter(orders__lte=0).delete()
+
+
 def recount_all_product_sales():
     """Rewrite every :class:`ProductSales` row from the orders (after a bulk load); returns
     how many rows there are now."""

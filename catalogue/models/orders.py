@@ -174,6 +174,32 @@ class Order(models.Model):
     def __str__(self):
         return f"Order #{self.pk} ({self.get_status_display()})"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if "stored_values" in vars(self):
+            # The lock is still held (it lasts until the transaction ends, and
+            # ``locked_order`` forgets the values when it commits): the row now holds
+            # what was just written.
+            update_fields = kwargs.get("update_fields")
+            fields = None
+            if update_fields is not None:
+                fields = [self._meta.get_field(name).attname for name in update_fields]
+            self.remember_stored_values(fields)
+
+    def remember_stored_values(self, fields=None):
+        """Note what the stored row holds: the order was just loaded under a row lock
+        (``catalogue.orders.locked_order``), or saved while it is held.
+
+        Receivers that keep figures in step with orders read ``stored_values`` as the
+        row's values before a save, instead of querying the row again: under the lock
+        nobody else can have changed it. ``fields`` (attnames) refreshes only those, as
+        after a save with ``update_fields``.
+        """
+        names = fields if fields is not None else [field.attname for field in self._meta.concrete_fields]
+        stored = dict(vars(self).get("stored_values") or {})
+        stored.update((name, getattr(self, name)) for name in names)
+        self.stored_values = stored
+
     @property
     def is_downloadable(self):
         return self.status == OrderStatus.PAID

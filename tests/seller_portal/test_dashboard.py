@@ -304,6 +304,64 @@ def test_the_figures_equal_a_recomputation_from_the_order_rows_through_every_mon
     assert _daily_rows() == daily
 
 
+def test_orders_changed_under_their_lock_move_the_summaries_to_what_a_recount_gives(seller, site_tree):
+    """Payments, refunds and disputes lock the order first (``locked_order``); its saves
+    then move the summary rows by difference instead of recounting them. Every step must
+    leave exactly the rows a recount from the order rows would: the same money events as
+    above, plus a lost dispute and an order moved to another day, each in the locked
+    form, with the same order saved twice in one transaction."""
+    from django.db import transaction
+
+    from catalogue.orders import locked_order, mark_paid, mark_unsuccessful, open_order, record_dispute, record_refund
+
+    books = ProductPageFactory(seller=seller, title="Bread book", price=Decimal("20.00"))
+    course = ProductPageFactory(seller=seller, title="Cake course", price=Decimal("35.00"))
+    buyers = CustomerFactory.create_batch(4)
+    orders = [open_order(buyer, product) for buyer in buyers for product in (books, course)]
+
+    def locked(order, change):
+        with transaction.atomic():
+            change(locked_order(order.pk))
+
+    def assert_rows_are_a_recount():
+        shown, daily = _shown(seller), _daily_rows()
+        assert shown == _recomputed_from_orders(seller)
+        recount_sales()
+        assert (_shown(seller), _daily_rows()) == (shown, daily)
+
+    for number, order in enumerate(orders[:6]):
+        locked(order, lambda o, n=number: mark_paid(o, f"pay_locked_{n}"))
+        assert_rows_are_a_recount()
+    locked(orders[6], lambda o: mark_unsuccessful(o, OrderStatus.FAILED))
+    locked(orders[0], lambda o: record_refund(o, refund_id="ref_p", amount=Decimal("5.00"), currency="USD", is_partial=True))
+    assert_rows_are_a_recount()
+
+    def refund_twice(order):  # the whole refund, then its replay, on one locked object
+        record_refund(order, refund_id="ref_f", amount=order.paid_total, currency="USD")
+        record_refund(order, refund_id="ref_f", amount=order.paid_total, currency="USD")
+
+    locked(orders[1], refund_twice)
+    assert_rows_are_a_recount()
+    locked(
+        orders[2],
+        lambda o: record_dispute(o, dispute_id="dsp_1", status="dispute_lost", amount=o.paid_total, currency="USD"),
+    )
+    assert_rows_are_a_recount()
+
+    def move_to_last_week(order):
+        order.paid_at = _at(7)
+        order.save()
+        order.net_amount = order.net_amount - Decimal("1.00")  # a second save, same lock
+        order.save(update_fields=["net_amount"])
+
+    locked(orders[3], move_to_last_week)
+    assert_rows_are_a_recount()
+    shown = _shown(seller)
+    assert (shown["orders"], shown["refunded"]) == (6, 1)
+    statuses = sorted(Order.objects.for_seller(seller).values_list("status", flat=True))
+    assert statuses.count(OrderStatus.CHARGEBACK) == 1
+
+
 def test_the_hand_computed_fixture_adds_up_through_the_summary_rows(seller, sales):
     assert _shown(seller) == _recomputed_from_orders(seller)
 
