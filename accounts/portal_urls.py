@@ -12,6 +12,7 @@ urlpatterns = [
     path("profile/email/", portal_views.EmailChangeView.as_view(), name="email_change"),
     # Purchases: the library (/account/products/), orders and downloads.
     path("", include("accounts.purchase_urls")),
+    path("orders/<int:pk>/refund/", portal_views.RefundRequestView.as_view(), name="refund_request"),
     # Support tickets, the customer's side (URL names shared with the seller portal,
     # see catalogue/support/links.py).
     path("support/", portal_views.TicketListView.as_view(), name="support"),

@@ -6,12 +6,17 @@ Support tickets: the pages are written once for both portals in
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView, UpdateView
 
-from catalogue.models import MessageRole
+from catalogue.models import MessageRole, Order
+from catalogue.refunds import RefundRequestForm, refund_state
 from catalogue.support import views as tickets
+from catalogue.support.services import TicketNotAllowed, check_can_request_refund, refund_request_of, request_refund
 
 from . import services
 from .exceptions import EmailAddressTaken
@@ -68,6 +73,54 @@ class EmailChangeView(IsCustomerMixin, FormView):
             % {"email": new_email, "current": self.request.user.email},
         )
         return super().form_valid(form)
+
+
+# REFUND REQUESTS (/account/orders/<pk>/refund/)
+
+
+class RefundRequestView(IsCustomerMixin, FormView):
+    """Ask the seller for a refund of one of the customer's orders: a support ticket
+    marked as a refund request, the reason as its first message. While the order cannot
+    be refunded, or was asked about already, the page says why instead."""
+
+    form_class = RefundRequestForm
+    template_name = "accounts/portal/refund_request.html"
+
+    @cached_property
+    def order(self):
+        # Looked up after the role guard ran: another customer's order is a 404.
+        orders = Order.objects.for_customer(self.request.user).select_related("product__seller")
+        return get_object_or_404(orders, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        try:
+            check_can_request_refund(self.request.user, self.order)
+            not_allowed = ""
+        except TicketNotAllowed as exc:
+            not_allowed = exc.message
+        return super().get_context_data(
+            order=self.order,
+            refund=refund_state(self.order),
+            not_allowed=not_allowed,
+            existing=refund_request_of(self.order),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            ticket = request_refund(self.request.user, self.order, form.cleaned_data["reason"])
+        except TicketNotAllowed as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        except ValidationError as exc:
+            form.add_error("reason", exc.messages)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("Your refund request is with %(seller)s. We'll email you when they answer.")
+            % {"seller": self.order.product.seller.display_name},
+        )
+        return redirect("portal:support_detail", pk=ticket.pk)
 
 
 # SUPPORT TICKETS (/account/support/)

@@ -161,9 +161,9 @@ def send_receipt(context, order_id, attempt=1):
         "download_url": _absolute(reverse("portal:download", args=(order.pk,))),
         "library_url": _absolute(reverse("portal:products")),
     }
-    return _send(
-        context, order.customer_id, "receipt", "catalogue/emails/receipt", template_context, [order.customer.email]
-    )
+    # A free product: nothing was paid, so "added to your library", not a receipt.
+    template = "catalogue/emails/free_order" if order.amount == 0 else "catalogue/emails/receipt"
+    return _send(context, order.customer_id, "receipt", template, template_context, [order.customer.email])
 
 
 @task(backend="db", takes_context=True)
@@ -171,6 +171,10 @@ def send_sale_notice(context, order_id, attempt=1):
     """Tell the seller they made a sale, and what they earned from it."""
     order = _get_order(order_id, "new sale")
     if order is None:
+        return False
+    if order.amount == 0:
+        # A free download is no sale: the dashboard counts it, without an email each.
+        logger.info("Order #%s: free download, no sale email", order.pk)
         return False
     template_context = {
         "order": order,

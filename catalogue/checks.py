@@ -104,3 +104,54 @@ def check_storage(app_configs=None, **kwargs):
             )
         )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def check_payout_details_key(app_configs=None, **kwargs):
+    """``catalogue.E020`` (``check --deploy``): ``PAYOUT_DETAILS_KEY`` must hold Fernet
+    keys, and not the public one dev and test use: sellers' account references are
+    encrypted with it (``catalogue.payouts``)."""
+    from cryptography.fernet import Fernet
+
+    keys = [key for key in getattr(settings, "PAYOUT_DETAILS_KEY", []) if key]
+    hint = 'Set PAYOUT_DETAILS_KEY to python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+    if not keys:
+        return [
+            Error(
+                "PAYOUT_DETAILS_KEY is not set: sellers' payout details cannot be stored.",
+                hint=hint,
+                id="catalogue.E020",
+            )
+        ]
+    if getattr(settings, "DEV_PAYOUT_DETAILS_KEY", None) in keys:
+        return [Error("PAYOUT_DETAILS_KEY is the public development key.", hint=hint, id="catalogue.E020")]
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError:
+            return [Error("PAYOUT_DETAILS_KEY holds a value that is not a Fernet key.", hint=hint, id="catalogue.E020")]
+    return []
+
+
+@register()
+def check_fee_settings(app_configs=None, **kwargs):
+    """``catalogue.E021``: the fee settings are numbers a fee can be made of (no negative
+    amounts, percentages below 100)."""
+    from .fees import rules
+
+    try:
+        fee_rules = rules()
+    except (ArithmeticError, ValueError, TypeError) as error:
+        return [Error(f"A fee setting is not a number: {error}.", id="catalogue.E021")]
+    problems = [
+        name
+        for name, value in (
+            ("MARKETPLACE_FEE_PERCENT", fee_rules.percent),
+            ("MARKETPLACE_FEE_MINIMUM", fee_rules.minimum),
+            ("DODO_FEE_PERCENT", fee_rules.dodo_percent),
+            ("DODO_FEE_FIXED", fee_rules.dodo_fixed),
+            ("DODO_FEE_INTERNATIONAL_PERCENT", fee_rules.dodo_international_percent),
+        )
+        if value < 0 or (name.endswith("PERCENT") and value >= 100)
+    ]
+    return [Error(f"{name} must be at least 0 (and a percentage below 100).", id="catalogue.E021") for name in problems]

@@ -62,6 +62,8 @@ class DemoProduct:
     price: str
     selling_price: str | None = None
     featured: bool = False
+    pay_what_you_want: bool = False
+    suggested_price: str | None = None
 
 
 # Twenty products per seller; the first seller gets the first list.
@@ -157,6 +159,37 @@ def seed_catalogue(sellers):
     return created
 
 
+# Pay what you want and free, one of each per seller list: the price is the minimum of
+# the first (suggested 12.00) and 0 for the second, which customers get without paying.
+PRICING_DEMO_PRODUCTS = [
+    DemoProduct(
+        "Indie Game Soundtrack Sampler", "sound-packs", "5.00", pay_what_you_want=True, suggested_price="12.00"
+    ),
+    DemoProduct("Printable Weekly Planner (free)", "planners", "0.00"),
+]
+
+
+def seed_pricing_demos(sellers):
+    """Create the pay-what-you-want and the free demo product, for the first seller.
+
+    Idempotent like :func:`seed_catalogue` (found by title and seller); returns how many
+    this run created.
+    """
+    sellers = list(sellers)
+    index_page = CatalogueIndexPage.objects.first()
+    if not sellers or index_page is None:
+        return 0
+    seller, created, now = sellers[0], 0, timezone.now()
+    for number, product in enumerate(PRICING_DEMO_PRODUCTS):
+        if ProductPage.objects.filter(title=product.title, seller=seller).exists():
+            continue
+        category = ProductCategory.objects.get(slug=product.category)
+        colours = CATEGORY_COLOURS[product.category]
+        _create_product(index_page, product, seller, category, colours, published_at=now - timedelta(hours=2 + number))
+        created += 1
+    return created
+
+
 @transaction.atomic
 def _create_product(index_page, product, seller, category, colours, published_at):
     kind = FILE_KINDS[product.category]
@@ -169,6 +202,8 @@ def _create_product(index_page, product, seller, category, colours, published_at
         cover_image=_cover(product.title, category.name, colours),
         price=Decimal(product.price),
         selling_price=Decimal(product.selling_price) if product.selling_price else None,
+        pay_what_you_want=product.pay_what_you_want,
+        suggested_price=Decimal(product.suggested_price) if product.suggested_price else None,
         tax_category=TAX_CATEGORIES.get(product.category, TaxCategory.DIGITAL_PRODUCTS),
         featured=product.featured,
         file=ContentFile(DEMO_FILES[kind](product.title), name=f"{_file_stem(product.title)}.{kind}"),

@@ -7,10 +7,11 @@ change it once. ``order_paid`` is sent exactly when an order becomes paid.
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from . import ledger
+from .formatting import format_money
 from .models import (
     LOST_DISPUTE_STATUSES,
     OPEN_DISPUTE_STATUSES,
@@ -28,8 +30,9 @@ from .models import (
     OrderRefund,
     OrderStatus,
 )
-from .money import round_money
+from .money import exponent, fits_currency, round_money
 from .signals import order_charged_back, order_paid, order_refunded
+from .validators import MAX_PRICE
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +55,50 @@ class PurchaseRefused(Exception):
         self.order = order
 
 
+class AmountRefused(PurchaseRefused):
+    """The amount a buyer chose for a pay-what-you-want product cannot be charged."""
+
+
+class FreeLimitReached(PurchaseRefused):
+    """The customer took too many free products in the last hour (``FREE_ORDERS_PER_HOUR``)."""
+
+
+# The window of the per-customer limit on free products.
+FREE_ORDERS_WINDOW = timedelta(hours=1)
+
+
+def chosen_amount(product, text):
+    """The amount a buyer typed for a pay-what-you-want product, as a ``Decimal``.
+
+    Raises ``AmountRefused`` with a message fit to show them: not a number, below the
+    minimum (the product's price), above what Dodo can charge, or more decimals than the
+    currency has.
+    """
+    text = (text or "").strip().replace(",", "")
+    if not text:
+        raise AmountRefused(_("Enter the amount you want to pay."))
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise AmountRefused(_("Enter the amount as a number, for example 12.50."))
+    currency = product.currency
+    if amount < product.minimum_price:
+        raise AmountRefused(
+            _("The minimum for this product is %(minimum)s: enter that or more.")
+            % {"minimum": format_money(product.minimum_price, currency)}
+        )
+    if amount > MAX_PRICE:
+        raise AmountRefused(_("Enter an amount of at most %(max)s.") % {"max": format_money(MAX_PRICE, currency)})
+    if not fits_currency(amount, currency):
+        raise AmountRefused(
+            _("Amounts in %(currency)s can have at most %(places)s decimal places.")
+            % {"currency": currency, "places": exponent(currency)}
+        )
+    return amount
+
+
 def owned_order(customer, product):
     """The customer's paid (downloadable) order of the product, or None."""
     if not customer.is_authenticated:
@@ -70,15 +117,16 @@ def check_can_buy(customer, product):
         raise PurchaseRefused(_("You already own this product: download it from your library."), order=order)
 
 
-def open_order(customer, product, referral_code=""):
+def open_order(customer, product, referral_code="", amount=None):
     """The customer's open (pending) order for the product, created if there is none.
 
-    The amount is the selling price right now; a pending order whose price changed since
-    is brought up to date, since nothing was paid for it yet. One pending order per
-    customer and product is a database constraint, so two quick clicks cannot stack
-    orders.
+    The amount is the selling price right now, or for a pay-what-you-want product the
+    ``amount`` the buyer chose (checked by :func:`chosen_amount`); a pending order whose
+    amount changed since is brought up to date, since nothing was paid for it yet. One
+    pending order per customer and product is a database constraint, so two quick
+    clicks cannot stack orders.
     """
-    price = product.effective_price
+    price = amount if amount is not None else product.effective_price
     for _attempt in range(2):
         with transaction.atomic():
             order = Order.objects.select_for_update().open_for(customer, product).first()
@@ -109,6 +157,65 @@ def open_order(customer, product, referral_code=""):
                 # Another request created it a moment ago: go round and reuse it.
                 continue
     raise PurchaseRefused(_("Your order could not be started. Please try again."))
+
+
+def get_free(customer, product, referral_code=""):
+    """Put a free product (or a pay-what-you-want one taken for nothing) in the
+    customer's library at once: a paid order of amount 0. Answers the order.
+
+    No payment exists, so nothing goes to Dodo and nothing to the seller's ledger (no
+    money moved); ``order_paid`` is sent, so the buyer gets a receipt. Raises
+    ``PurchaseRefused`` (not for sale, own product, already owned: ``order`` is the one
+    they have, not free) or ``FreeLimitReached`` past ``FREE_ORDERS_PER_HOUR`` free
+    orders in the last hour.
+    """
+    check_can_buy(customer, product)
+    if not product.may_be_had_free:
+        raise PurchaseRefused(_("This product is not free."))
+    zero = Decimal("0")
+    currency = settings.MARKETPLACE_CURRENCY
+    with transaction.atomic():
+        # One customer's free orders are counted and made one at a time (their user row
+        # is locked), so quick clicks can neither pass the limit together nor make two.
+        get_user_model().objects.select_for_update().filter(pk=customer.pk).first()
+        owned = owned_order(customer, product)
+        if owned is not None:
+            raise PurchaseRefused(_("You already own this product: download it from your library."), order=owned)
+        limit = settings.FREE_ORDERS_PER_HOUR
+        since = timezone.now() - FREE_ORDERS_WINDOW
+        recent = Order.objects.for_customer(customer).paid().filter(amount=0, paid_at__gte=since)
+        if limit and recent.count() >= limit:
+            raise FreeLimitReached(
+                _("You have added %(limit)s free products in the last hour, the most we allow. Please try again later.")
+                % {"limit": limit}
+            )
+        order = Order.objects.create(
+            customer=customer,
+            product=product,
+            seller_id=product.seller_id,
+            amount=zero,
+            currency=currency,
+            tax_inclusive=settings.PRICES_INCLUDE_TAX,
+            referral_code=referral_code or "",
+            status=OrderStatus.PAID,
+            paid_at=timezone.now(),
+            paid_total=zero,
+            paid_tax=zero,
+            paid_currency=currency,
+            settlement_amount=zero,
+            settlement_tax=zero,
+            settlement_currency=currency,
+            net_amount=zero,
+        )
+        logger.info("Order #%s: free product %s added to user #%s's library", order.pk, product.pk, customer.pk)
+        order_paid.send(sender=Order, order=order)
+    return order
+
+
+def is_free_order(order):
+    """Whether the order is a free product's (amount 0, no payment): a download, not a
+    sale; nothing to refund or dispute."""
+    return order.amount == 0
 
 
 def locked_order(order_id=None, **lookup):
@@ -322,10 +429,19 @@ def record_dispute(order, *, dispute_id, status, amount, currency, stage="", rem
     """
     dispute, created = Dispute.objects.get_or_create(
         dispute_id=dispute_id,
-        defaults={"order": order, "status": status, "stage": stage, "amount": amount, "currency": currency, "remarks": remarks},
+        defaults={
+            "order": order,
+            "status": status,
+            "stage": stage,
+            "amount": amount,
+            "currency": currency,
+            "remarks": remarks,
+        },
     )
     if not created:
-        Dispute.objects.filter(pk=dispute.pk).update(status=status, stage=stage or dispute.stage, remarks=remarks or dispute.remarks, updated_at=timezone.now())
+        Dispute.objects.filter(pk=dispute.pk).update(
+            status=status, stage=stage or dispute.stage, remarks=remarks or dispute.remarks, updated_at=timezone.now()
+        )
         dispute.status = status
     outcome = ledger.record_dispute_hold(order, dispute)
     if status in OPEN_DISPUTE_STATUSES:
@@ -372,5 +488,3 @@ def register_download(order, *, ip_address=None, user_agent=""):
         return False
     Download.objects.create(order=order, ip_address=ip_address, user_agent=(user_agent or "")[:300])
     return True
-
-

@@ -75,15 +75,16 @@ def validate_product_title(value):
 
 
 def validate_price(value):
-    """A price Dodo can charge: more than 0 and at most 21,474,836.47.
+    """A price Dodo can charge: 0 or more and at most 21,474,836.47.
 
-    At most two decimal places is enforced by the ``DecimalField`` itself
-    (``decimal_places=2``), with Django's own message.
+    0 is a free product (given away without Dodo), or a pay-what-you-want product whose
+    buyers may pay nothing. At most two decimal places is enforced by the
+    ``DecimalField`` itself (``decimal_places=2``), with Django's own message.
     """
     if value is None:
         return
-    if value <= 0:
-        raise ValidationError(_("Enter a price greater than 0."), code="min_value")
+    if value < 0:
+        raise ValidationError(_("Enter a price of 0 or more (0 makes the product free)."), code="min_value")
     if value > MAX_PRICE:
         raise ValidationError(
             _("Enter a price of at most %(max)s."), code="max_value", params={"max": f"{MAX_PRICE:,}"}

@@ -2,8 +2,10 @@
 the categories, the support tickets, the orders and the disputes, and a friendly refusal
 to delete a category that has products."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import Case, Count, Exists, OuterRef, Value, When
 from django.forms import CheckboxSelectMultiple
 from django.shortcuts import redirect
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import ChoiceFilter, ModelMultipleChoiceFilter, MultipleChoiceFilter
 from wagtail import hooks
 from wagtail.admin.filters import MultipleUserFilter, WagtailFilterSet
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, Panel
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.ui.tables.pages import BulkActionsColumn, PageStatusColumn, PageTitleColumn
@@ -25,13 +28,14 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_views
+from . import admin_payouts, admin_views
 from .extensions import SYNC_STATE, product_sync_provider
 from .formatting import format_money
 from .models import (
     LOST_DISPUTE_STATUSES,
     OPEN_DISPUTE_STATUSES,
     CategoryInUseError,
+    DiscountCode,
     Dispute,
     DisputeStatus,
     Order,
@@ -41,6 +45,7 @@ from .models import (
     SupportTicket,
     TicketStatus,
 )
+from .payouts import can_manage_payouts
 from .rich_text import LivePageLinkHandler
 
 
@@ -597,3 +602,146 @@ class DisputeViewSet(SnippetViewSet):
 
 
 register_snippet(DisputeViewSet)
+
+
+# DISCOUNT CODES
+# Editors make marketplace-wide codes here (no seller: every seller's products, or the
+# ones chosen) and see the sellers' own codes beside them, with their uses.
+
+
+class DiscountCodeFilterSet(WagtailFilterSet):
+    kind = ChoiceFilter(
+        label=_("Made by"),
+        choices=[("marketplace", _("Editors (marketplace-wide)")), ("sellers", _("Sellers"))],
+        method="filter_kind",
+    )
+    active = ChoiceFilter(
+        label=_("Active"), choices=[("1", _("Active")), ("0", _("Deactivated"))], method="filter_active"
+    )
+
+    class Meta:
+        model = DiscountCode
+        fields = []
+
+    def filter_kind(self, queryset, name, value):
+        return queryset.filter(seller__isnull=value == "marketplace")
+
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(active=value == "1")
+
+
+class DiscountCodeIndexView(SnippetIndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("seller").with_usage()
+
+
+def _discount_owner(discount):
+    return discount.seller.display_name if discount.seller_id else _("Marketplace (editors)")
+
+
+def _discount_uses(discount):
+    return f"{discount.uses} / {discount.usage_limit}" if discount.usage_limit else str(discount.uses)
+
+
+class DiscountCodeViewSet(SnippetViewSet):
+    model = DiscountCode
+    icon = "tag"
+    menu_label = _("Discount codes")
+    menu_hook = CATALOGUE_SUBMENU_HOOK
+    menu_order = 270
+    menu_item_is_registered = True
+    index_view_class = DiscountCodeIndexView
+    copy_view_enabled = False
+    list_display = [
+        TitleColumn("code", label=_("Code"), url_name="wagtailsnippets_catalogue_discountcode:edit", sort_key="code"),
+        Column("percent", label=_("Percent off"), sort_key="percent"),
+        Column("seller", label=_("Made by"), accessor=_discount_owner),
+        Column("uses", label=_("Uses"), accessor=_discount_uses, sort_key="uses"),
+        Column(
+            "revenue",
+            label=_("Revenue"),
+            accessor=lambda d: format_money(d.revenue, settings.MARKETPLACE_CURRENCY),
+            sort_key="revenue",
+        ),
+        Column("state", label=_("State"), accessor="state_label"),
+        DateColumn("expires_at", label=_("Expires"), sort_key="expires_at"),
+    ]
+    list_per_page = 50
+    search_fields = ["code", "seller__email", "seller__first_name", "seller__last_name"]
+    filterset_class = DiscountCodeFilterSet
+    ordering = ["-created_at"]
+    panels = [
+        FieldRowPanel([FieldPanel("code"), FieldPanel("percent")]),
+        FieldRowPanel([FieldPanel("expires_at"), FieldPanel("usage_limit")]),
+        FieldPanel("products"),
+        FieldPanel("active"),
+        FieldPanel("seller", read_only=True),
+    ]
+
+
+register_snippet(DiscountCodeViewSet)
+
+
+# MONEY
+# Payouts to sellers and the operator's margin (catalogue/admin_payouts.py): a "Money"
+# menu for editors who may manage payouts ("Can add payout", given in Settings > Groups;
+# the bank file decrypts sellers' account references).
+
+
+@hooks.register("register_admin_urls")
+def register_money_admin_urls():
+    return [
+        path("money/payouts/", admin_payouts.PayoutRunView.as_view(), name="catalogue_payout_run"),
+        path("money/payouts/export.csv", admin_payouts.export_payout_run, name="catalogue_payout_export"),
+        path(
+            "money/payouts/<int:pk>/record/", admin_payouts.RecordPayoutView.as_view(), name="catalogue_payout_record"
+        ),
+        path("money/margin/", admin_payouts.MarginReportView.as_view(), name="catalogue_margin_report"),
+    ]
+
+
+class MoneyMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_manage_payouts(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_money_menu():
+    return SubmenuMenuItem(
+        _("Money"),
+        Menu(
+            items=[
+                MoneyMenuItem(
+                    _("Payout run"), reverse("catalogue_payout_run"), name="payout-run", icon_name="doc-full"
+                ),
+                MoneyMenuItem(
+                    _("Margin report"), reverse("catalogue_margin_report"), name="margin-report", icon_name="table"
+                ),
+            ]
+        ),
+        name="money",
+        icon_name="table",
+        order=250,
+    )
+
+
+@hooks.register("register_permissions")
+def register_payout_permission():
+    """Who runs payouts and sees account references: "Can add payout" in Settings > Groups."""
+    return Permission.objects.filter(content_type__app_label="catalogue", codename="add_payout")
+
+
+@hooks.register("before_delete_snippet")
+def refuse_deleting_used_discount_codes(request, instances):
+    """A used code stays (its orders name it, and its uses are counted by it): refuse the
+    delete with the codes named, and point to deactivating instead."""
+    codes = [instance for instance in instances if isinstance(instance, DiscountCode)]
+    used = [code.code for code in codes if code.has_been_used()]
+    if not used:
+        return None
+    messages.error(
+        request,
+        _("Used codes can't be deleted, as their orders name them: %(codes)s. Deactivate instead (untick “active”).")
+        % {"codes": ", ".join(used)},
+    )
+    return redirect(reverse(DiscountCode.snippet_viewset.get_url_name("list")))

@@ -33,6 +33,7 @@ from .models import (
     SETTLED_EVENT_STATUSES,
     ApiHealth,
     DodoCustomer,
+    DodoDiscount,
     DodoProduct,
     WebhookEvent,
     WebhookEventStatus,
@@ -96,6 +97,13 @@ class SyncReportView(SyncGuardMixin, TemplateView):
             # the Dodo work (or email) it should have queued did not happen.
             receiver_failures=recent_failures()[:REPORT_ROWS],
         )
+        # Discount codes: the same failed (or pending) and rejected lists.
+        codes = DodoDiscount.objects.select_related("code").order_by("-updated_at")
+        context.update(
+            discounts=(codes.failed() if show == "failed" else codes.needing_sync())[:REPORT_ROWS],
+            rejected_discounts=codes.rejected()[:REPORT_ROWS],
+        )
+        context["failed_count"] += DodoDiscount.objects.failed().count()
         return context
 
 
@@ -160,6 +168,8 @@ def retry_sync(request):
         outcomes = [sync.sync_product(_int(key))]
     elif kind == "customer":
         outcomes = [sync.sync_customer(_int(key))]
+    elif kind == "discount":
+        outcomes = [sync.sync_discount(_int(key))]
     elif kind == "webhook":
         event = WebhookEvent.objects.filter(pk=_int(key)).first()
         if event is None:
@@ -169,6 +179,7 @@ def retry_sync(request):
     elif kind == "all":
         outcomes = [sync.sync_product(k) for k in DodoProduct.objects.failed().values_list("page_key", flat=True)]
         outcomes += [sync.sync_customer(k) for k in DodoCustomer.objects.failed().values_list("user_id", flat=True)]
+        outcomes += [sync.sync_discount(k) for k in DodoDiscount.objects.failed().values_list("code_key", flat=True)]
     else:
         raise Http404
     ok = sum(1 for outcome in outcomes if outcome in (sync.Outcome.SYNCED, sync.Outcome.GONE))

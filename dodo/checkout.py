@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalogue import orders
+from catalogue import discounts, orders
 from catalogue.models import Order
+from catalogue.money import to_minor
 
 from . import sync
 from .client import get_client
@@ -50,13 +51,19 @@ def _product_id_if_sellable(product):
     return record.product_id
 
 
-def start_checkout(customer, product, referral_code=""):
+def start_checkout(customer, product, referral_code="", amount=None, discount_code=""):
     """Answer the Dodo checkout URL for the customer buying the product.
+
+    ``amount`` is what the buyer chose for a pay-what-you-want product (checked by
+    ``orders.chosen_amount``): the order's amount, and the cart item's on Dodo.
+    ``discount_code`` is what the buyer typed in the buy box (checked here, then carried
+    by the checkout session); raises ``discounts.DiscountRefused`` when it cannot be used.
 
     Raises ``orders.PurchaseRefused`` (not for sale, own product, already owned) or
     ``CheckoutUnavailable`` (Dodo not in step or not reachable).
     """
     orders.check_can_buy(customer, product)
+    discount = usable_discount(discount_code, product) if discount_code.strip() else None
     product_id = _product_id_if_sellable(product)
     if product_id is None:
         # Dodo does not (yet) sell this product at the price shown; nudge the sync along.
@@ -72,7 +79,8 @@ def start_checkout(customer, product, referral_code=""):
         logger.warning("User #%s: checkout refused, no Dodo customer: %s", customer.pk, error)
         raise CheckoutUnavailable(_("Payments are unavailable right now. Nothing was charged; please try again.")) from error
 
-    order = orders.open_order(customer, product, referral_code=referral_code)
+    order = orders.open_order(customer, product, referral_code=referral_code, amount=amount)
+    _note_discount_code(order, discount.code if discount else "")
     url = _fresh_checkout_url(order)
     if url:
         return url
@@ -83,6 +91,31 @@ def start_checkout(customer, product, referral_code=""):
         return _create_session(order, customer, customer_id, product, product_id)
     finally:
         Order.objects.filter(pk=order.pk).update(checkout_lease_until=None)
+
+
+def usable_discount(raw_code, product):
+    """The ``DiscountCode`` the buyer typed, if it may be used for ``product`` now and Dodo
+    holds it as it is; raises ``discounts.DiscountRefused`` with the buyer's message."""
+    discount = discounts.check_code(raw_code, product)
+    if not sync.discount_ready(discount):
+        from .tasks import enqueue_on_commit, sync_discount
+
+        enqueue_on_commit(sync_discount, discount.pk)
+        raise discounts.DiscountRefused(
+            _("The code %(code)s isn't ready yet. Please try again in a minute.") % {"code": discount.code},
+            reason="not_ready",
+        )
+    return discount
+
+
+def _note_discount_code(order, code):
+    """Keep the code on the open order; a different code needs a new checkout session
+    (the session carries it). The payment's own code replaces it once paid."""
+    if order.discount_code != code:
+        order.discount_code, order.dodo_checkout_session_id, order.dodo_checkout_url = code, None, ""
+        Order.objects.filter(pk=order.pk).update(
+            discount_code=code, dodo_checkout_session_id=None, dodo_checkout_url="", updated_at=timezone.now()
+        )
 
 
 def _fresh_checkout_url(order):
@@ -113,26 +146,37 @@ def _wait_for_session(order):
     raise CheckoutUnavailable(_("Your payment page is still being prepared. Please press Buy again."))
 
 
-def checkout_feature_flags():
+def checkout_feature_flags(product=None):
     """What the hosted checkout lets the buyer do, matching what fulfilment accepts:
-    discount codes (a discounted payment is granted), and paying in their own currency
+    discount codes (a discounted payment is granted; never on a pay-what-you-want price,
+    which the buyer already chose), and paying in their own currency
     (Adaptive Currency; the settlement in our currency is what earnings use) when
     ``DODO_ALLOW_CURRENCY_SELECTION`` is on."""
     return {
-        "allow_discount_code": True,
+        "allow_discount_code": not getattr(product, "pay_what_you_want", False),
         "allow_currency_selection": bool(settings.DODO_ALLOW_CURRENCY_SELECTION),
     }
+
+
+def _cart_item(order, product, product_id):
+    """The order's one cart line; a pay-what-you-want product carries the buyer's chosen
+    amount (minor units), which Dodo charges and refuses below the product's minimum."""
+    item = {"product_id": product_id, "quantity": 1}
+    if product.pay_what_you_want:
+        item["amount"] = to_minor(order.amount, order.currency)
+    return item
 
 
 def _create_session(order, customer, customer_id, product, product_id):
     return_url = f"{settings.SITE_URL}{reverse('dodo:checkout_return')}?order={order.pk}"
     try:
         session = get_client().create_checkout_session(
-            product_cart=[{"product_id": product_id, "quantity": 1}],
+            product_cart=[_cart_item(order, product, product_id)],
             customer={"customer_id": customer_id},
             return_url=return_url,
             cancel_url=f"{settings.SITE_URL}{product.url}",
-            feature_flags=checkout_feature_flags(),
+            feature_flags=checkout_feature_flags(product),
+            discount_code=order.discount_code or None,
             metadata={"order_id": str(order.pk), "user_id": str(customer.pk)},
         )
     except DodoError as error:

@@ -464,16 +464,24 @@ class DodoClient:
     # -- products --------------------------------------------------------------------
 
     @staticmethod
-    def _price(price_cents: int, currency: str, tax_inclusive: bool = False) -> dict[str, Any]:
+    def _price(
+        price_cents: int,
+        currency: str,
+        tax_inclusive: bool = False,
+        pay_what_you_want: bool = False,
+        suggested_price_cents: int | None = None,
+    ) -> dict[str, Any]:
         """Dodo's ``one_time_price`` object.
 
         ``price_cents`` is the price in integer minor units of ``currency`` (cents for
         USD, yen for JPY, fils for KWD): callers convert by the currency's ISO 4217
-        exponent. ``tax_inclusive`` False means Dodo adds the buyer's tax on top.
+        exponent. ``tax_inclusive`` False means Dodo adds the buyer's tax on top. With
+        ``pay_what_you_want`` the buyer chooses the amount and ``price_cents`` is the
+        minimum; ``suggested_price_cents`` (minor units, optional) is Dodo's suggestion.
         """
         # The marketplace sends the effective selling price with discount 0: Dodo's
         # discount is a whole percentage and cannot express every selling price.
-        return {
+        price: dict[str, Any] = {
             "type": "one_time_price",
             "price": price_cents,
             "currency": currency,
@@ -481,6 +489,10 @@ class DodoClient:
             "purchasing_power_parity": False,
             "tax_inclusive": tax_inclusive,
         }
+        if pay_what_you_want:
+            price["pay_what_you_want"] = True
+            price["suggested_price"] = suggested_price_cents
+        return price
 
     def create_product(
         self,
@@ -492,10 +504,13 @@ class DodoClient:
         tax_category: str,
         metadata: dict[str, str],
         tax_inclusive: bool = False,
+        pay_what_you_want: bool = False,
+        suggested_price_cents: int | None = None,
     ) -> dict[str, Any]:
         """``POST /products``: create a one-time-price product; returns the ``Product``.
 
-        ``price_cents`` is in integer minor units of ``currency`` (see :meth:`_price`).
+        ``price_cents`` is in integer minor units of ``currency`` (see :meth:`_price`,
+        which also explains ``pay_what_you_want`` and ``suggested_price_cents``).
         Retried only after a 429: after any other :class:`DodoUnavailable` the product
         may exist anyway, so look for it with :meth:`find_product_by_metadata` before
         creating again.
@@ -503,7 +518,7 @@ class DodoClient:
         body = {
             "name": name,
             "description": description,
-            "price": self._price(price_cents, currency, tax_inclusive),
+            "price": self._price(price_cents, currency, tax_inclusive, pay_what_you_want, suggested_price_cents),
             "tax_category": tax_category,
             "metadata": metadata,
         }
@@ -559,23 +574,28 @@ class DodoClient:
         tax_category: str | None = None,
         metadata: dict[str, str] | None = None,
         tax_inclusive: bool = False,
+        pay_what_you_want: bool = False,
+        suggested_price_cents: int | None = None,
     ) -> None:
         """``PATCH /products/{id}`` with the given fields only (``None`` = unchanged).
 
-        ``price_cents`` (integer minor units of ``currency``), ``currency`` and
-        ``tax_inclusive`` go together, as Dodo's price object replaces all of them.
+        ``price_cents`` (integer minor units of ``currency``), ``currency``,
+        ``tax_inclusive``, ``pay_what_you_want`` and ``suggested_price_cents`` go
+        together, as Dodo's price object replaces all of them.
         """
         if (price_cents is None) != (currency is None):
             raise ValueError("update_product() needs price_cents and currency together")
-        if tax_inclusive and price_cents is None:
-            raise ValueError("update_product() sends tax_inclusive in the price: pass price_cents and currency too")
+        if (tax_inclusive or pay_what_you_want) and price_cents is None:
+            raise ValueError(
+                "update_product() sends tax_inclusive and pay_what_you_want in the price: pass price_cents and currency too"
+            )
         body: dict[str, Any] = {}
         if name is not None:
             body["name"] = name
         if description is not None:
             body["description"] = description
         if price_cents is not None and currency is not None:
-            body["price"] = self._price(price_cents, currency, tax_inclusive)
+            body["price"] = self._price(price_cents, currency, tax_inclusive, pay_what_you_want, suggested_price_cents)
         if tax_category is not None:
             body["tax_category"] = tax_category
         if metadata is not None:
@@ -596,6 +616,97 @@ class DodoClient:
         Retried only after a 429, like every POST; it is harmless to call again later.
         """
         self.request("POST", _path("/products/{}/unarchive", product_id))
+
+    # -- discounts -------------------------------------------------------------------
+
+    @staticmethod
+    def _discount_body(
+        *,
+        code: str,
+        percent_basis_points: int,
+        restricted_to: list[str],
+        usage_limit: int | None,
+        expires_at: datetime | str | None,
+        metadata: dict[str, str] | None,
+    ) -> dict[str, Any]:
+        """A percentage discount as Dodo takes it: ``amount`` in basis points (2000 = 20 %),
+        ``restricted_to`` Dodo product ids (empty: every product), ``None`` for "no limit"
+        and "never expires" (sent as ``null``, which also clears them on an update)."""
+        body: dict[str, Any] = {
+            "type": "percentage",
+            "code": code,
+            "amount": percent_basis_points,
+            "restricted_to": list(restricted_to),
+            "usage_limit": usage_limit,
+            "expires_at": _iso_datetime("expires_at", expires_at),
+        }
+        if metadata is not None:
+            body["metadata"] = metadata
+        return body
+
+    def create_discount(
+        self,
+        *,
+        code: str,
+        percent_basis_points: int,
+        restricted_to: list[str],
+        usage_limit: int | None = None,
+        expires_at: datetime | str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """``POST /discounts``: create a percentage code; returns the ``Discount``.
+
+        Dodo upper-cases the code and refuses one that exists (409, a
+        :class:`DodoRejected`). Retried only after a 429: after any other
+        :class:`DodoUnavailable` the discount may exist, so look for it with
+        :meth:`get_discount_by_code` before creating again.
+        """
+        body = self._discount_body(
+            code=code,
+            percent_basis_points=percent_basis_points,
+            restricted_to=restricted_to,
+            usage_limit=usage_limit,
+            expires_at=expires_at,
+            metadata=metadata,
+        )
+        return self.request("POST", "/discounts", json=body)
+
+    def update_discount(
+        self,
+        discount_id: str,
+        *,
+        code: str,
+        percent_basis_points: int,
+        restricted_to: list[str],
+        usage_limit: int | None = None,
+        expires_at: datetime | str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """``PATCH /discounts/{id}`` with every field (``None`` clears a limit or expiry)."""
+        body = self._discount_body(
+            code=code,
+            percent_basis_points=percent_basis_points,
+            restricted_to=restricted_to,
+            usage_limit=usage_limit,
+            expires_at=expires_at,
+            metadata=metadata,
+        )
+        return self.request("PATCH", _path("/discounts/{}", discount_id), json=body)
+
+    def delete_discount(self, discount_id: str) -> None:
+        """``DELETE /discounts/{id}``: the code stops working (paid payments keep their copy).
+
+        Raises :class:`DodoNotFound` when Dodo no longer has it, which for a delete is
+        the wanted state.
+        """
+        self.request("DELETE", _path("/discounts/{}", discount_id))
+
+    def get_discount_by_code(self, code: str) -> dict[str, Any] | None:
+        """``GET /discounts/code/{code}``: the discount with this code, or ``None`` (404)."""
+        try:
+            return self.request("GET", _path("/discounts/code/{}", code))
+        except DodoNotFound:
+            return None
 
     # -- checkout sessions and payments ----------------------------------------------
 

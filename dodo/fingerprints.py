@@ -27,7 +27,9 @@ def customer_payload(user):
 
 
 # The Dodo-facing fields of a product page: a change to anything else sends nothing.
-PRODUCT_FIELDS = frozenset({"title", "summary", "price", "selling_price", "tax_category"})
+PRODUCT_FIELDS = frozenset(
+    {"title", "summary", "price", "selling_price", "pay_what_you_want", "suggested_price", "tax_category"}
+)
 
 
 def product_payload(page):
@@ -38,8 +40,12 @@ def product_payload(page):
     sent as Dodo's price with no Dodo discount (a whole percentage cannot express every
     selling price). ``tax_inclusive`` follows ``PRICES_INCLUDE_TAX``: changing the
     setting changes every fingerprint, so every product is updated on Dodo.
+
+    A pay-what-you-want product adds Dodo's ``pay_what_you_want`` and its suggestion
+    (``price_cents`` is then the minimum); they are left out otherwise, so the
+    fingerprints of other products stay what they were.
     """
-    return {
+    payload = {
         "name": page.title[:NAME_MAX],
         "description": (page.summary or "")[:DESCRIPTION_MAX],
         "price_cents": page.price_minor,
@@ -47,3 +53,7 @@ def product_payload(page):
         "tax_category": page.tax_category,
         "tax_inclusive": bool(settings.PRICES_INCLUDE_TAX),
     }
+    if page.pay_what_you_want:
+        payload["pay_what_you_want"] = True
+        payload["suggested_price_cents"] = page.suggested_price_minor
+    return payload

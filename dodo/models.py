@@ -138,7 +138,11 @@ class SyncRecord(models.Model):
 
     def record_success(self, **fields):
         fields.update(
-            sync_status=SyncStatus.SYNCED, sync_attempts=0, sync_error="", synced_at=timezone.now(), next_attempt_at=None
+            sync_status=SyncStatus.SYNCED,
+            sync_attempts=0,
+            sync_error="",
+            synced_at=timezone.now(),
+            next_attempt_at=None,
         )
         type(self).objects.filter(pk=self.pk).update(**fields)
         for name, value in fields.items():
@@ -262,6 +266,41 @@ class DodoProduct(SyncRecord):
         return f"{self.title or f'Page #{self.page_key}'} -> {self.product_id or 'not yet on Dodo'}"
 
 
+class DodoDiscount(SyncRecord):
+    """The Dodo discount of one discount code.
+
+    ``code`` is set to NULL when the code is deleted, so the record (and with it the Dodo
+    discount id) survives until the discount is deleted on Dodo; ``code_key`` keeps our
+    code's id for good. A deactivated code, or one whose products are not on Dodo yet,
+    has no Dodo discount (``discount_id`` empty): Dodo would otherwise accept it.
+    """
+
+    code = models.OneToOneField(
+        "catalogue.DiscountCode",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dodo_discount",
+        verbose_name=_("discount code"),
+    )
+    code_key = models.PositiveBigIntegerField(_("discount code id"), unique=True)
+    code_text = models.CharField(_("code"), max_length=32, blank=True, help_text=_("The code last sent to Dodo."))
+    discount_id = models.CharField(_("Dodo discount id"), max_length=64, unique=True, null=True, blank=True)
+    # Dodo counts a discount's uses from its creation; a code deactivated (deleted on
+    # Dodo) and activated again is a new Dodo discount, so its usage limit there is what
+    # was left of ours when it was created.
+    uses_at_create = models.PositiveIntegerField(default=0, editable=False)
+
+    id_field = "discount_id"
+
+    class Meta:
+        verbose_name = _("Dodo discount")
+        verbose_name_plural = _("Dodo discounts")
+
+    def __str__(self):
+        return f"{self.code_text or f'Code #{self.code_key}'} -> {self.discount_id or 'not on Dodo'}"
+
+
 class WebhookEventStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     PROCESSED = "processed", _("Processed")
@@ -294,7 +333,11 @@ class WebhookEvent(models.Model):
     headers = models.JSONField(_("headers"), default=dict)
     body = models.TextField(_("raw body"))
     status = models.CharField(
-        _("status"), max_length=10, choices=WebhookEventStatus.choices, default=WebhookEventStatus.RECEIVED, db_index=True
+        _("status"),
+        max_length=10,
+        choices=WebhookEventStatus.choices,
+        default=WebhookEventStatus.RECEIVED,
+        db_index=True,
     )
     attempts = models.PositiveIntegerField(_("processing attempts"), default=0)
     error = models.TextField(_("last error"), blank=True)

@@ -30,6 +30,7 @@ from .fingerprints import customer_payload, fingerprint, product_payload
 from .models import (
     SETTLED_EVENT_STATUSES,
     DodoCustomer,
+    DodoDiscount,
     DodoProduct,
     ReconcileCheckpoint,
     SyncStatus,
@@ -74,9 +75,9 @@ def products_to_sync(due_only=False):
     keys = set(unsynced.values_list("page_key", flat=True))
     # Deleted pages whose product is still buyable on Dodo.
     keys |= set(
-        DodoProduct.objects.filter(page__isnull=True, archived=False).exclude(product_id=None).values_list(
-            "page_key", flat=True
-        )
+        DodoProduct.objects.filter(page__isnull=True, archived=False)
+        .exclude(product_id=None)
+        .values_list("page_key", flat=True)
     )
     if not due_only:
         keys |= set(ProductPage.objects.filter(dodo_product__isnull=True).values_list("pk", flat=True))
@@ -98,6 +99,40 @@ def reconcile_products(due_only=False):
     counts = Counter()
     for page_key in products_to_sync(due_only=due_only):
         counts[sync.sync_product(page_key).value] += 1
+    return counts
+
+
+def discounts_to_sync(due_only=False):
+    """Code ids whose Dodo discount is missing, failed, pending, out of date or should be
+    gone (a deleted code whose discount is still on Dodo included)."""
+    from catalogue.models import DiscountCode
+
+    unsynced = DodoDiscount.objects.due() if due_only else DodoDiscount.objects.needing_sync()
+    keys = set(unsynced.values_list("code_key", flat=True))
+    keys |= set(
+        DodoDiscount.objects.filter(code__isnull=True).exclude(discount_id=None).values_list("code_key", flat=True)
+    )
+    if not due_only:
+        keys |= set(DiscountCode.objects.filter(dodo_discount__isnull=True).values_list("pk", flat=True))
+        # Synced (or rejected) codes whose values, or whose products on Dodo, changed since.
+        codes = DiscountCode.objects.filter(
+            dodo_discount__sync_status__in=[SyncStatus.SYNCED, SyncStatus.REJECTED]
+        ).select_related("dodo_discount")
+        for discount in codes.prefetch_related("products").iterator(chunk_size=500):
+            record = discount.dodo_discount
+            if record.sync_status == SyncStatus.REJECTED:
+                payload = sync.discount_payload(discount, record)
+                if payload is not None and fingerprint(payload) != record.rejected_fingerprint:
+                    keys.add(discount.pk)
+            elif sync.discount_needs_sync(discount, record):
+                keys.add(discount.pk)
+    return sorted(keys)
+
+
+def reconcile_discounts(due_only=False):
+    counts = Counter()
+    for code_key in discounts_to_sync(due_only=due_only):
+        counts[sync.sync_discount(code_key).value] += 1
     return counts
 
 
@@ -130,6 +165,8 @@ def reconcile_all(due_only=False):
     results = {
         "customers": reconcile_customers(due_only=due_only),
         "products": reconcile_products(due_only=due_only),
+        # After products: a code is restricted to its products' Dodo ids.
+        "discounts": reconcile_discounts(due_only=due_only),
     }
     if not due_only:
         results["orphan products"] = archive_orphan_products()
@@ -176,7 +213,9 @@ def apply_found(event_type, data, key):
         "timestamp": timezone.now().isoformat(),
         "data": data,
     }
-    delivery = webhooks.Delivery(webhook_id=f"reconcile:{key}"[:128], event_type=event_type, payload=payload, headers={})
+    delivery = webhooks.Delivery(
+        webhook_id=f"reconcile:{key}"[:128], event_type=event_type, payload=payload, headers={}
+    )
     event, created = webhooks.store(delivery, json.dumps(payload), source="reconciliation")
     if not created and event.status in SETTLED_EVENT_STATUSES:
         return event.status

@@ -7,7 +7,7 @@ enqueue a task after the commit. They never call Dodo themselves.
 
 from . import sync, tasks
 from .fingerprints import PRODUCT_FIELDS
-from .models import DodoCustomer, DodoProduct, current_environment
+from .models import DodoCustomer, DodoDiscount, DodoProduct, current_environment
 
 
 def queue_dodo_customer_sync(sender, instance, created, raw=False, **kwargs):
@@ -72,15 +72,55 @@ def queue_dodo_product_archive(sender, instance, **kwargs):
         tasks.enqueue_on_commit(tasks.sync_product, instance.pk)
 
 
+def queue_dodo_discount_sync(sender, instance, created=False, raw=False, **kwargs):
+    """A discount code was saved (made, edited, activated or deactivated): sync it when
+    what Dodo should hold differs from what it was last sent."""
+    if raw:
+        return
+    record = sync.discount_record_for(instance)
+    if created or sync.discount_needs_sync(instance, record):
+        _queue_discount(record, instance.pk)
+
+
+def queue_dodo_discount_products_sync(sender, instance, action, reverse=False, pk_set=None, **kwargs):
+    """A code's products changed (from either side of the relation): sync the codes."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    from catalogue.models import DiscountCode
+
+    if reverse:
+        # Products gained or lost codes (``product.discount_codes.add(...)``).
+        codes = DiscountCode.objects.filter(pk__in=pk_set or []) if action != "post_clear" else []
+        for discount in codes:
+            _queue_discount(sync.discount_record_for(discount), discount.pk)
+        return
+    _queue_discount(sync.discount_record_for(instance), instance.pk)
+
+
+def _queue_discount(record, code_key):
+    if record.failed_just_now():
+        return  # the scheduled retry reads the latest values anyway
+    record.mark_pending()
+    tasks.enqueue_on_commit(tasks.sync_discount, code_key)
+
+
+def queue_dodo_discount_delete(sender, instance, **kwargs):
+    """A code was deleted: delete its Dodo discount once the delete commits."""
+    if kwargs.get("raw"):
+        return
+    if DodoDiscount.objects.filter(code_key=instance.pk).exclude(discount_id=None).exists():
+        tasks.enqueue_on_commit(tasks.sync_discount, instance.pk)
+
+
 def connections():
     """Every receiver of this app, as ``DodoConfig.ready()`` connects it (through the
     wrapper in ``catalogue.receivers``); ``breaks`` marks those the marketplace cannot
     do without, which the system check ``dodo.E007`` requires to be connected."""
     from django.contrib.auth import get_user_model
-    from django.db.models.signals import post_save, pre_delete
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
     from wagtail.signals import page_published, page_unpublished
 
-    from catalogue.models import ProductPage
+    from catalogue.models import DiscountCode, ProductPage
     from catalogue.receivers import Connection
 
     checkout = "products would not reach Dodo, so checkout fails for them"
@@ -93,7 +133,9 @@ def connections():
             breaks="new users would get no Dodo customer, so their payments fail",
         ),
         Connection(post_save, ProductPage, queue_dodo_product_sync, "dodo_queue_product_sync", breaks=checkout),
-        Connection(page_published, ProductPage, queue_dodo_product_live_change, "dodo_product_published", breaks=checkout),
+        Connection(
+            page_published, ProductPage, queue_dodo_product_live_change, "dodo_product_published", breaks=checkout
+        ),
         Connection(
             page_unpublished,
             ProductPage,
@@ -107,5 +149,26 @@ def connections():
             queue_dodo_product_archive,
             "dodo_product_archive",
             breaks="deleted products would stay buyable on Dodo",
+        ),
+        Connection(
+            post_save,
+            DiscountCode,
+            queue_dodo_discount_sync,
+            "dodo_queue_discount_sync",
+            breaks="discount codes would not reach Dodo, so buyers could not use them",
+        ),
+        Connection(
+            m2m_changed,
+            DiscountCode.products.through,
+            queue_dodo_discount_products_sync,
+            "dodo_queue_discount_products_sync",
+            breaks="a code's products would not change on Dodo",
+        ),
+        Connection(
+            post_delete,
+            DiscountCode,
+            queue_dodo_discount_delete,
+            "dodo_discount_delete",
+            breaks="deleted discount codes would keep working on Dodo",
         ),
     ]

@@ -17,7 +17,7 @@ from django_tasks import task
 
 from . import sync
 from .exceptions import DodoError, DodoSyncFailed
-from .models import LEASE, DodoCustomer, DodoProduct
+from .models import LEASE, DodoCustomer, DodoDiscount, DodoProduct
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,27 @@ def sync_product(page_key):
         raise DodoSyncFailed(f"Product page #{page_key}", outcome.value, record.sync_error)
     if outcome is sync.Outcome.BUSY:
         _schedule_retry(sync_product, timezone.now() + LEASE + timedelta(seconds=5), page_key)
+    if outcome is sync.Outcome.SYNCED:
+        # A product that just reached Dodo (or left it) changes the products of its
+        # seller's codes there.
+        for code_key in sync.discounts_affected_by_product(page_key):
+            enqueue_on_commit(sync_discount, code_key)
+    return outcome.value
+
+
+@task(backend="db")
+def sync_discount(code_key):
+    """Create, update or delete the Dodo discount of a discount code."""
+    outcome = sync.sync_discount(code_key)
+    if outcome is sync.Outcome.FAILED:
+        record = DodoDiscount.objects.get(code_key=code_key)
+        _schedule_retry(sync_discount, record.next_attempt_at, code_key)
+        raise DodoSyncFailed(f"Discount code #{code_key}", outcome.value, record.sync_error)
+    if outcome is sync.Outcome.REJECTED:
+        record = DodoDiscount.objects.get(code_key=code_key)
+        raise DodoSyncFailed(f"Discount code #{code_key}", outcome.value, record.sync_error)
+    if outcome is sync.Outcome.BUSY:
+        _schedule_retry(sync_discount, timezone.now() + LEASE + timedelta(seconds=5), code_key)
     return outcome.value
 
 

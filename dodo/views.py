@@ -6,14 +6,18 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from accounts.mixins import IsCustomerMixin
+from catalogue import orders
+from catalogue.discounts import CODE_PARAMETER, DiscountRefused
 from catalogue.models import Order, OrderStatus, ProductPage
-from catalogue.orders import PurchaseRefused
+from catalogue.orders import AmountRefused, PurchaseRefused
 from catalogue.referrals import REFERRALS_SESSION_KEY
 
 from . import fulfilment, webhooks
@@ -26,15 +30,35 @@ logger = logging.getLogger(__name__)
 
 
 class CheckoutView(IsCustomerMixin, View):
-    """POST /checkout/<product id>/: send the customer to Dodo's payment page."""
+    """POST /checkout/<product id>/: send the customer to Dodo's payment page; a free
+    product (or a pay-what-you-want one at 0) goes straight to their library instead."""
 
     http_method_names = ["post"]
 
     def post(self, request, product_id):
         product = get_object_or_404(ProductPage.objects.live().specific(), pk=product_id)
         referral = (request.session.get(REFERRALS_SESSION_KEY) or {}).get(str(product.pk), "")
+        typed_amount = request.POST.get("amount", "")
+        typed_code = request.POST.get(CODE_PARAMETER, "")[:40]
         try:
-            checkout_url = start_checkout(request.user, product, referral_code=referral)
+            amount = orders.chosen_amount(product, typed_amount) if product.pay_what_you_want else None
+            if product.is_free or amount == 0:
+                # Nothing to pay: the product goes to the library at once, without Dodo.
+                order = orders.get_free(request.user, product, referral_code=referral)
+                messages.success(request, _("“%(title)s” is in your library.") % {"title": order.product.title})
+                return redirect("portal:products")
+            checkout_url = start_checkout(
+                request.user, product, referral_code=referral, amount=amount, discount_code=typed_code
+            )
+        except AmountRefused as refused:
+            # Back to the buy box with the message and what they typed, to correct it.
+            messages.error(request, refused.message)
+            typed = {"amount": typed_amount[:40], CODE_PARAMETER: typed_code}
+            return redirect(f"{product.url}?{urlencode({name: value for name, value in typed.items() if value})}")
+        except DiscountRefused as refused:
+            # Back to the buy box with the message and the code as typed, to correct it.
+            messages.error(request, refused.message)
+            return redirect(f"{product.url}?{urlencode({CODE_PARAMETER: typed_code})}")
         except PurchaseRefused as refused:
             if refused.order is not None:
                 messages.info(request, refused.message)

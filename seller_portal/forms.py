@@ -1,4 +1,4 @@
-"""Seller portal forms: products, categories and short links.
+"""Seller portal forms: products, categories, short links and discount codes.
 
 Each form accepts only the fields it shows: the seller, the Dodo state and everything
 else a seller must not set are not fields here, so a forged POST value is ignored. The
@@ -7,17 +7,22 @@ messages are the ones editors see in Wagtail admin.
 """
 
 import re
+from datetime import datetime, time, timedelta
 from html import unescape
 
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from wagtail.images.fields import WagtailImageField
 from wagtail.images.utils import get_allowed_image_extensions
 
-from catalogue.models import ProductCategory, ProductPage
+from catalogue import fees
+from catalogue.models import DiscountCode, ProductCategory, ProductPage
+from catalogue.models.discounts import CODE_MAX_LENGTH as DISCOUNT_CODE_MAX_LENGTH
+from catalogue.models.discounts import normalize_code as normalize_discount_code
 from catalogue.rich_text import drop_unpublished_page_links
 from catalogue.sanitize import sanitize_rich_text
 from catalogue.widgets import PrivateFileInput
@@ -70,15 +75,34 @@ class ProductForm(forms.ModelForm):
 
     class Meta:
         model = ProductPage
-        fields = ["title", "category", "summary", "body", "price", "selling_price", "tax_category", "cover", "file"]
-        labels = {"title": _("Product name"), "file": _("Product file")}
+        fields = [
+            "title",
+            "category",
+            "summary",
+            "body",
+            "price",
+            "selling_price",
+            "pay_what_you_want",
+            "suggested_price",
+            "tax_category",
+            "cover",
+            "file",
+        ]
+        labels = {
+            "title": _("Product name"),
+            "file": _("Product file"),
+            "pay_what_you_want": _("Let buyers pay what they want"),
+        }
         help_texts = {
             "title": _("Up to 100 characters, shown everywhere the product appears."),
+            "price": _("E.g. 19.00. Enter 0 to give the product away free (customers add it to their library)."),
+            "suggested_price": _("Pay what you want only: the amount the buy box starts at, at least the price."),
         }
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
-            "price": forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
-            "selling_price": forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
+            "price": forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
+            "selling_price": forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
+            "suggested_price": forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
             "file": PrivateFileInput,
         }
 
@@ -117,10 +141,19 @@ class ProductForm(forms.ModelForm):
             }
         )
         self.reupload = []
+        if not self.is_bound and self.instance.pk and (advice := self.price_advice()):
+            self.fields["price"].help_text = f"{self.fields['price'].help_text} <strong>{escape(advice)}</strong>"
         if not self.is_bound and self.initial.get("body"):
             plain = html_to_plain_text(self.initial["body"])
             if plain is not None:
                 self.initial["body"] = plain
+
+    def price_advice(self):
+        """What the seller should know about the selling price (``catalogue.fees``): the
+        minimum fee's share, or that payment costs exceed the fee. Never blocks saving."""
+        data = getattr(self, "cleaned_data", None)
+        price = (data.get("selling_price") or data.get("price")) if data else self.instance.effective_price
+        return fees.price_advice(price)
 
     def clean_body(self):
         """Keep only the HTML the product body allows; plain text becomes paragraphs.
@@ -209,3 +242,91 @@ class ShortLinkForm(forms.Form):
                 params={"code": code},
             )
         return code
+
+
+class ProductMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return ProductChoiceField.label_from_instance(self, obj)
+
+
+class DiscountCodeForm(forms.ModelForm):
+    """A seller's discount code: the code, the percentage, an optional last day and usage
+    limit, and optionally some of the seller's own products (the choices are theirs only,
+    so another seller's product id is refused as an invalid choice)."""
+
+    last_day = forms.DateField(
+        label=_("Last day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The code works until the end of this day. Leave empty for no end."),
+    )
+
+    class Meta:
+        model = DiscountCode
+        fields = ["code", "percent", "usage_limit", "products"]
+        labels = {"percent": _("Percent off"), "usage_limit": _("Usage limit")}
+        field_classes = {"products": ProductMultipleChoiceField}
+        help_texts = {
+            "code": _("3 to 16 letters, digits, “-” or “_”, e.g. SPRING-20. Buyers type it in the buy box."),
+            "percent": _("From 1 to 100."),
+            "usage_limit": _("How many purchases may use it in all. Leave empty for no limit."),
+            "products": _(
+                "Leave all unticked for every product you sell, including ones you add later. "
+                "Pay-what-you-want and free products are not listed: codes don't apply to them."
+            ),
+        }
+        widgets = {
+            "code": forms.TextInput(
+                attrs={"autocapitalize": "characters", "spellcheck": "false", "autocomplete": "off"}
+            ),
+            "percent": forms.NumberInput(attrs={"min": 1, "max": 100, "inputmode": "numeric"}),
+            "usage_limit": forms.NumberInput(attrs={"min": 1, "inputmode": "numeric"}),
+            "products": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, seller, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.seller = seller
+        products = self.fields["products"]
+        products.queryset = (
+            ProductPage.objects.for_seller(seller)
+            .filter(pay_what_you_want=False)
+            .exclude(price=0, selling_price__isnull=True)
+            .exclude(selling_price=0)
+            .order_by("title")
+        )
+        self.fields["code"].max_length = DISCOUNT_CODE_MAX_LENGTH
+        self.fields["percent"].min_value = 1
+        self.fields["usage_limit"].min_value = 1
+        if self.instance.expires_at:
+            self.initial["last_day"] = self.instance.last_day()
+        if self.instance.pk and self.instance.has_been_used():
+            # Orders name the code they used: it keeps its text once used.
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = _("Used already, so the code itself can't change.")
+
+    def clean_code(self):
+        code = normalize_discount_code(self.cleaned_data.get("code"))
+        taken = DiscountCode.objects.filter(code=code).exclude(pk=self.instance.pk)
+        if code and taken.exists():
+            raise forms.ValidationError(
+                _("“%(code)s” is already taken: codes are unique across the marketplace. Try another."),
+                code="code_taken",
+                params={"code": code},
+            )
+        return code
+
+    def clean_last_day(self):
+        day = self.cleaned_data.get("last_day")
+        unchanged = self.instance.expires_at and day == self.instance.last_day()
+        if day and not unchanged and day < timezone.localdate():
+            raise forms.ValidationError(_("The last day can't be in the past."), code="past")
+        return day
+
+    def save(self, commit=True):
+        day = self.cleaned_data.get("last_day")
+        # The end of the last day, in the marketplace's time zone.
+        self.instance.expires_at = (
+            timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min)) if day else None
+        )
+        return super().save(commit=commit)

@@ -122,6 +122,9 @@ class ProductSales(models.Model):
     sales = models.PositiveIntegerField(_("sales"), default=0, help_text=_("Paid orders, refunded ones included."))
     refunded = models.PositiveIntegerField(_("refunded"), default=0)
     revenue = models.DecimalField(_("net revenue"), max_digits=14, decimal_places=3, default=0)
+    free_downloads = models.PositiveIntegerField(
+        _("free downloads"), default=0, help_text=_("Free orders: the product taken for nothing, not sales.")
+    )
 
     class Meta:
         verbose_name = _("product sales")

@@ -60,7 +60,7 @@ def add_sales_figures(products):
     products = list(products)
     figures = sales_by_product([product.pk for product in products])
     for product in products:
-        product.sales, product.revenue = figures.get(product.pk, (0, ZERO))
+        product.sales, product.revenue, product.free_downloads = figures.get(product.pk, (0, ZERO, 0))
     return products
 
 

@@ -11,6 +11,10 @@ Revenue rule (one place, used by every figure here and by the product list):
 - A **refunded** or **charged back** order counts 0, whatever ``refunded_amount`` says.
 - A refund lowers the revenue of the day the order was *paid*, not of the day of the
   refund, so a day's figure is "what the sales of that day are worth now".
+- A **free** order (amount 0: a free product, or pay what you want taken for nothing)
+  is a download, not a sale: it counts in no sales figure, product row or day row
+  (:data:`IS_SALE`); the product list counts them apart, per product
+  (:func:`sales_by_product`).
 
 The marketplace fee is not taken off; the seller's share is in the ledger
 (``catalogue.LedgerEntry``).
@@ -64,6 +68,11 @@ def net_sale(prefix=""):
 
 NET_AMOUNT = net_sale()
 COUNTS_AS_REVENUE = Q(status=OrderStatus.PAID)
+# A sale: paid once (refunded or charged back since, maybe), for more than nothing. A
+# free order (amount 0) is a download; ``contributions`` is the Python form of this.
+IS_SALE = Q(status__in=SALE_STATUSES, amount__gt=0)
+# A free product in a customer's library (free orders cannot be refunded or disputed).
+IS_FREE_DOWNLOAD = Q(status=OrderStatus.PAID, amount=0)
 
 
 def _net_revenue(extra=None):
@@ -83,9 +92,10 @@ ORDER_REVENUE = Case(When(COUNTS_AS_REVENUE, then=NET_AMOUNT), default=Value(ZER
 def sales_figures():
     """What a :class:`ProductSales` row holds, as aggregates over order rows."""
     return {
-        "sales": Count("pk", filter=Q(status__in=SALE_STATUSES)),
+        "sales": Count("pk", filter=IS_SALE),
         "refunded": Count("pk", filter=Q(status=OrderStatus.REFUNDED)),
         "revenue": _net_revenue(),
+        "free_downloads": Count("pk", filter=IS_FREE_DOWNLOAD),
     }
 
 
@@ -109,17 +119,23 @@ CONTRIBUTION_FIELDS = ("seller_id", "product_id", "status", "amount", "net_amoun
 
 def contributions(values):
     """What one order adds to the summaries, by the rule of the module docstring, from its
-    field values (``CONTRIBUTION_FIELDS``): ``({product key: (sales, refunded, revenue)},
+    field values (``CONTRIBUTION_FIELDS``): ``({product key: (sales, refunded, revenue, free downloads)},
     {day key: (orders, revenue)})``. The Python form of :func:`sales_figures` and
     :func:`daily_figures` for a single order; a test holds the two forms to each other."""
     status = values["status"]
-    sold = status in SALE_STATUSES
+    sold = status in SALE_STATUSES and values["amount"] > 0  # IS_SALE
     revenue = ZERO
     if status == OrderStatus.PAID:
         net = values["net_amount"] if values["net_amount"] is not None else values["amount"]
         revenue = net - values["refunded_amount"]
+    free = status == OrderStatus.PAID and values["amount"] == 0  # IS_FREE_DOWNLOAD
     product = {
-        (values["seller_id"], values["product_id"]): (int(sold), int(status == OrderStatus.REFUNDED), revenue)
+        (values["seller_id"], values["product_id"]): (
+            int(sold),
+            int(status == OrderStatus.REFUNDED),
+            revenue,
+            int(free),
+        )
     }
     days = {}
     if sold and values["paid_at"] is not None:
@@ -154,11 +170,14 @@ def move_sales(before, after):
     old_products, old_days = contributions(before) if before is not None else ({}, {})
     new_products, new_days = contributions(after)
     with transaction.atomic(savepoint=False):
-        for (seller_id, product_id), (sales, refunded, revenue) in sorted(
+        for (seller_id, product_id), (sales, refunded, revenue, free) in sorted(
             _difference(old_products, new_products).items()
         ):
             moved = ProductSales.objects.filter(seller_id=seller_id, product_id=product_id).update(
-                sales=F("sales") + sales, refunded=F("refunded") + refunded, revenue=F("revenue") + revenue
+                sales=F("sales") + sales,
+                refunded=F("refunded") + refunded,
+                revenue=F("revenue") + revenue,
+                free_downloads=F("free_downloads") + free,
             )
             if not moved:
                 recount_product_sales(seller_id, product_id)
@@ -197,7 +216,7 @@ def recount_daily_sales(seller_id, day):
     with transaction.atomic(savepoint=False):
         row, _ = SellerDailySales.objects.select_for_update().get_or_create(seller_id=seller_id, day=day)
         figures = (
-            Order.objects.filter(seller_id=seller_id, status__in=SALE_STATUSES)
+            Order.objects.filter(IS_SALE, seller_id=seller_id)
             .filter(paid_at__gte=day_start(day), paid_at__lt=day_start(day + timedelta(days=1)))
             .aggregate(**daily_figures())
         )
@@ -216,11 +235,7 @@ def daily_sales_rows(orders):
     row). The revenue of each order comes from SQL, by the rule (:data:`ORDER_REVENUE`).
     """
     sums = {}
-    sold = (
-        orders.filter(status__in=SALE_STATUSES, paid_at__isnull=False)
-        .order_by()
-        .values_list("seller_id", "paid_at", ORDER_REVENUE)
-    )
+    sold = orders.filter(IS_SALE, paid_at__isnull=False).order_by().values_list("seller_id", "paid_at", ORDER_REVENUE)
     for seller_id, paid_at, revenue in sold.iterator(chunk_size=5000):
         key = (seller_id, timezone.localdate(paid_at))
         count, total = sums.get(key, (0, ZERO))
@@ -283,15 +298,16 @@ def recount_all_seller_catalogues():
 
 
 def sales_by_product(product_ids):
-    """``{product id: (sales, net revenue)}`` for these products, all sellers' orders
-    counted (one ``GROUP BY`` over their orders only: the product list's page)."""
+    """``{product id: (sales, net revenue, free downloads)}`` for these products, all
+    sellers' orders counted (one ``GROUP BY`` over their orders only: the product list's
+    page). Free downloads are the free orders (:data:`IS_FREE_DOWNLOAD`), not sales."""
     rows = (
         Order.objects.filter(product_id__in=product_ids)
         .order_by()
         .values("product_id")
-        .annotate(sales=Count("pk", filter=Q(status__in=SALE_STATUSES)), revenue=_net_revenue())
+        .annotate(sales=Count("pk", filter=IS_SALE), revenue=_net_revenue(), free=Count("pk", filter=IS_FREE_DOWNLOAD))
     )
-    return {row["product_id"]: (row["sales"], row["revenue"]) for row in rows}
+    return {row["product_id"]: (row["sales"], row["revenue"], row["free"]) for row in rows}
 
 
 def day_start(day):
@@ -331,8 +347,8 @@ def revenue_summary(user, today=None):
     Two queries: the windows over the seller's ``SellerDailySales`` rows of the last 30
     days, the all-time figures over their ``ProductSales`` rows. Returns a dict: ``today``,
     ``week``, ``month``, ``total`` (Decimal), ``orders`` (paid orders, refunded ones
-    included), ``refunded`` (refunded orders), ``orders_today``, ``orders_week``,
-    ``orders_month``.
+    included; free ones are not orders), ``refunded`` (refunded orders), ``free_downloads``
+    (free orders), ``orders_today``, ``orders_week``, ``orders_month``.
     """
     today = today or timezone.localdate()
     week = Q(day__gte=today - timedelta(days=6))
@@ -349,6 +365,7 @@ def revenue_summary(user, today=None):
             total=_money_sum("revenue"),
             orders=Coalesce(Sum("sales"), 0),
             refunded=Coalesce(Sum("refunded"), 0),
+            free_downloads=Coalesce(Sum("free_downloads"), 0),
         )
     )
     return summary
@@ -440,6 +457,10 @@ def recent_sales(user, limit=RECENT_SALES_LIMIT):
     the products touches only those few rows.
     """
     latest = (
-        Order.objects.for_seller(user).filter(status__in=SALE_STATUSES).order_by("-paid_at", "-pk").values("pk")[:limit]
+        Order.objects.for_seller(user)
+        .filter(status__in=SALE_STATUSES)
+        .filter(amount__gt=0)  # IS_SALE, its status part on its own so the partial index serves it
+        .order_by("-paid_at", "-pk")
+        .values("pk")[:limit]
     )
     return list(Order.objects.filter(pk__in=Subquery(latest)).select_related("product").order_by("-paid_at", "-pk"))

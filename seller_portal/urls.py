@@ -3,12 +3,12 @@
 Every URL that takes an id looks the object up among the signed-in seller's own rows
 (``Model.objects.for_seller``, from ``catalogue.ownership``), so another
 seller's id is a 404: ``tests/seller_portal/test_ownership.py`` walks this list for
-products, categories and links, ``tests/catalogue/support/test_scoping.py`` for tickets.
+products, categories, links and discount codes, ``tests/catalogue/support/test_scoping.py`` for tickets.
 """
 
 from django.urls import path
 
-from . import views
+from . import earnings, views
 
 app_name = "seller_portal"
 
@@ -26,11 +26,24 @@ urlpatterns = [
     path("categories/new/", views.CategoryCreateView.as_view(), name="category_create"),
     path("categories/<int:pk>/edit/", views.CategoryEditView.as_view(), name="category_edit"),
     path("categories/<int:pk>/delete/", views.CategoryDeleteView.as_view(), name="category_delete"),
+    # Earnings: balance, entries, payouts and payout details (seller_portal/earnings.py)
+    path("earnings/", earnings.EarningsView.as_view(), name="earnings"),
+    path("earnings/export.csv", earnings.EarningsExportView.as_view(), name="earnings_export"),
+    path("earnings/payout-details/", earnings.PayoutDetailsView.as_view(), name="payout_details"),
     # Short links
     path("links/", views.ShortLinkListView.as_view(), name="short_links"),
     path("links/new/", views.ShortLinkCreateView.as_view(), name="short_link_create"),
     path("links/<int:pk>/active/", views.ShortLinkActiveView.as_view(), name="short_link_active"),
     path("links/<int:pk>/delete/", views.ShortLinkDeleteView.as_view(), name="short_link_delete"),
+    # Orders (the refund form posts to dodo's seller_refund, /seller/orders/<pk>/refund/)
+    path("orders/", views.OrderListView.as_view(), name="orders"),
+    path("orders/<int:pk>/", views.OrderDetailView.as_view(), name="order_detail"),
+    # Discount codes
+    path("discounts/", views.DiscountListView.as_view(), name="discounts"),
+    path("discounts/new/", views.DiscountFormView.as_view(), name="discount_create"),
+    path("discounts/<int:pk>/edit/", views.DiscountEditView.as_view(), name="discount_edit"),
+    path("discounts/<int:pk>/active/", views.DiscountActiveView.as_view(), name="discount_active"),
+    path("discounts/<int:pk>/delete/", views.DiscountDeleteView.as_view(), name="discount_delete"),
     # Support tickets, the seller's side (URL names shared with the customer portal, see
     # catalogue/support/links.py).
     path("support/", views.TicketInboxView.as_view(), name="support"),

@@ -12,7 +12,7 @@ Support tickets: the pages are written once for both portals in
 import logging
 
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -25,20 +25,25 @@ from django.views.decorators.http import require_safe
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView
 
 from accounts.mixins import IsSellerMixin
+from catalogue import discounts
 from catalogue.models import (
     CatalogueIndexPage,
     CategoryInUseError,
+    DiscountCode,
+    LedgerEntry,
     MessageRole,
+    Order,
     ProductCategory,
     ProductHasOrdersError,
     ProductPage,
 )
+from catalogue.refunds import order_page_context
 from catalogue.services import CountedPaginator
 from catalogue.support import views as tickets
 from catalogue.support.services import seller_ticket_counts
 
-from . import services, stats
-from .forms import CategoryForm, ProductForm, ShortLinkForm
+from . import orders, services, stats
+from .forms import CategoryForm, DiscountCodeForm, ProductForm, ShortLinkForm
 from .mixins import SellerObjectMixin
 from .models import SellerCatalogue, ShortLink
 
@@ -70,6 +75,8 @@ class DashboardView(IsSellerMixin, TemplateView):
             best_sellers=stats.best_sellers(user),
             recent_sales=stats.recent_sales(user),
             support_counts=seller_ticket_counts(user),
+            # Net of fees, refunds and disputes: sums of the seller's ledger rows.
+            earnings=LedgerEntry.objects.for_seller(user).summary(),
         )
         return context
 
@@ -139,6 +146,8 @@ class ProductFormView(IsSellerMixin, View):
         publish = request.POST.get("action") == "publish"
         if form.is_valid():
             page = self.save(form, publish)
+            if advice := form.price_advice():
+                messages.warning(request, advice)
             if publish:
                 messages.success(request, _("“%(title)s” is live in the catalogue.") % {"title": page.title})
             elif page.live:
@@ -365,6 +374,139 @@ class ShortLinkDeleteView(SellerObjectMixin, View):
         services.delete_short_link(link)
         messages.success(request, _("%(url)s is deleted.") % {"url": url})
         return redirect("seller_portal:short_links")
+
+
+# ORDERS (/seller/orders/): the refund itself is dodo.seller_views (it asks Dodo)
+
+
+class OrderListView(IsSellerMixin, ListView):
+    """The seller's sales, newest first, filterable by status."""
+
+    template_name = "seller_portal/order_list.html"
+    context_object_name = "orders"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return orders.seller_orders(self.request.user, self.request.GET.get("status", ""))
+
+    def get_context_data(self, **kwargs):
+        status = self.request.GET.get("status", "")
+        status = status if status in orders.STATUS_FILTERS else ""
+        return super().get_context_data(
+            status=status,
+            status_choices=[(key, label) for key, (label, _q) in orders.STATUS_FILTERS.items()],
+            querystring_base=f"status={status}&" if status else "",
+            **kwargs,
+        )
+
+
+class OrderDetailView(SellerObjectMixin, TemplateView):
+    """One sale as charged (total, tax, net, fee, earnings, refunds), its ledger rows, the
+    buyer's email, and the refund form while Dodo can still refund it."""
+
+    model = Order
+    template_name = "seller_portal/order_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("product", "customer")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**order_page_context(self.get_object()), **kwargs)
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        # Another seller's order is a 404 whatever the method: a 405 would confirm it exists.
+        self.get_object()
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
+
+# DISCOUNT CODES
+
+
+class DiscountListView(IsSellerMixin, ListView):
+    """The seller's discount codes with their uses and revenue (one query for the page)."""
+
+    template_name = "seller_portal/discount_list.html"
+    context_object_name = "codes"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return (
+            DiscountCode.objects.for_seller(self.request.user)
+            .with_usage()
+            .prefetch_related(Prefetch("products", queryset=ProductPage.objects.only("pk", "title").order_by("title")))
+        )
+
+
+class DiscountFormView(IsSellerMixin, View):
+    """Create (no ``pk``) or edit one of the seller's codes."""
+
+    template_name = "seller_portal/discount_form.html"
+
+    def get_instance(self):
+        return DiscountCode(seller=self.request.user, created_by=self.request.user)
+
+    def get_form(self, data=None):
+        return DiscountCodeForm(data, instance=self.get_instance(), seller=self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        form = self.get_form()
+        return render(request, self.template_name, {"form": form, "discount": form.instance})
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            discount = form.save(commit=False)
+            try:
+                discounts.save_code(discount, form.cleaned_data["products"])
+            except discounts.DiscountCodeTaken:
+                form.add_error("code", _("That code was taken a moment ago. Try another."))
+            else:
+                messages.success(request, _("Discount code %(code)s is saved.") % {"code": discount.code})
+                return redirect("seller_portal:discounts")
+        return render(request, self.template_name, {"form": form, "discount": form.instance})
+
+
+class DiscountEditView(SellerObjectMixin, DiscountFormView):
+    model = DiscountCode
+
+    def get_queryset(self):
+        return super().get_queryset().with_usage()
+
+    def get_instance(self):
+        return self.get_object()
+
+
+class DiscountActiveView(SellerObjectMixin, View):
+    """POST ``active=1`` to activate a code, ``active=0`` to deactivate it."""
+
+    model = DiscountCode
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        discount = discounts.set_active(self.get_object(), request.POST.get("active") == "1")
+        if discount.active:
+            messages.success(request, _("%(code)s is active again.") % {"code": discount.code})
+        else:
+            messages.success(request, _("%(code)s is deactivated: buyers can't use it.") % {"code": discount.code})
+        return redirect("seller_portal:discounts")
+
+
+class DiscountDeleteView(SellerObjectMixin, View):
+    model = DiscountCode
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        discount = self.get_object()
+        try:
+            discounts.delete_code(discount)
+        except discounts.DiscountInUse:
+            messages.error(
+                request,
+                _("%(code)s was used, so its orders keep it: deactivate it instead.") % {"code": discount.code},
+            )
+        else:
+            messages.success(request, _("%(code)s is deleted.") % {"code": discount.code})
+        return redirect("seller_portal:discounts")
 
 
 # SUPPORT TICKETS (/seller/support/)

@@ -199,3 +199,58 @@ class TicketMessageFactory(factory.django.DjangoModelFactory):
     author = factory.LazyAttribute(lambda obj: obj.ticket.customer)
     author_role = MessageRole.CUSTOMER
     body = factory.Faker("paragraph")
+
+
+# DISCOUNT CODES
+
+from catalogue.models import DiscountCode  # noqa: E402  (appended section)
+
+
+class DiscountCodeFactory(factory.django.DjangoModelFactory):
+    """An active seller's code, 20 % off all their products (``seller=None``: an editor's)."""
+
+    class Meta:
+        model = DiscountCode
+        skip_postgeneration_save = True
+
+    seller = factory.SubFactory(SellerFactory)
+    code = factory.Sequence(lambda n: f"CODE{n:04d}")
+    percent = 20
+
+    @factory.post_generation
+    def products(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.products.set(extracted)
+
+
+# SELLER LEDGER
+
+
+def ledger_sale(seller, price, *, days_ago=0, title=None):
+    """A paid order of one of ``seller``'s products at ``price`` (no tax), paid
+    ``days_ago`` days ago, with its sale written to the ledger as a payment writes it
+    (``catalogue.ledger.record_sale``), dated when it was paid. Needs ``site_tree``."""
+    from datetime import timedelta
+
+    from catalogue import ledger
+    from catalogue.models import LedgerEntry
+
+    paid_at = timezone.now() - timedelta(days=days_ago)
+    product_fields = {"seller": seller, "price": Decimal(price)}
+    if title:
+        product_fields["title"] = title
+    order = OrderFactory(
+        product=ProductPageFactory(**product_fields),
+        amount=Decimal(price),
+        net_amount=Decimal(price),
+        paid_total=Decimal(price),
+        paid_currency="USD",
+        settlement_amount=Decimal(price),
+        settlement_currency="USD",
+        paid_at=paid_at,
+    )
+    order.compute_earnings()
+    order.save()
+    row = ledger.record_sale(order, reference=order.dodo_payment_id)
+    LedgerEntry.objects.filter(pk=row.pk).update(created_at=paid_at)
+    return order

@@ -9,6 +9,7 @@ and the storefront search's index, from ``catalogue/search/models.py``.
 from ..search.models import ProductSearchTerm, SearchWord
 from ..support.models import MessageRole, SupportTicket, SupportTicketQuerySet, TicketMessage, TicketStatus
 from ..worker.models import ScheduledTask, TaskEffect, TaskRequestId, WorkerHeartbeat
+from .discounts import DiscountCode, DiscountCodeQuerySet
 from .orders import (
     LOST_DISPUTE_STATUSES,
     OPEN_DISPUTE_STATUSES,
@@ -25,6 +26,7 @@ from .orders import (
     OrderRefund,
     OrderStatus,
 )
+from .payouts import Payout, PayoutDetails, PayoutMethod, PayoutQuerySet
 from .products import *  # noqa: F403
 from .products import (
     CatalogueIndexPage,
@@ -42,6 +44,8 @@ __all__ = [
     "OPEN_DISPUTE_STATUSES",
     "ORDER_TRANSITIONS",
     "RELEASED_DISPUTE_STATUSES",
+    "DiscountCode",
+    "DiscountCodeQuerySet",
     "Dispute",
     "DisputeStatus",
     "LedgerEntry",
@@ -55,6 +59,10 @@ __all__ = [
     "Order",
     "OrderQuerySet",
     "OrderStatus",
+    "Payout",
+    "PayoutDetails",
+    "PayoutMethod",
+    "PayoutQuerySet",
     "ProductCategory",
     "ProductHasOrdersError",
     "ProductPage",

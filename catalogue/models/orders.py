@@ -1,13 +1,15 @@
 """Orders: one customer buying one product, and the downloads a paid order grants."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..money import round_money
 from ..ownership import CUSTOMER, SELLER, OwnedQuerySet
 
 
@@ -108,7 +110,9 @@ class Order(models.Model):
     net_amount = models.DecimalField(_("net of tax"), max_digits=14, decimal_places=3, null=True, blank=True)
     # Refunded so far: in the currency paid, tax included (as Dodo reports refunds), and
     # the matching share of ``net_amount`` in the marketplace currency.
-    refunded_total = models.DecimalField(_("refunded (paid currency)"), max_digits=14, decimal_places=3, default=Decimal("0"))
+    refunded_total = models.DecimalField(
+        _("refunded (paid currency)"), max_digits=14, decimal_places=3, default=Decimal("0")
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.PENDING, db_index=True
     )
@@ -153,7 +157,8 @@ class Order(models.Model):
             models.UniqueConstraint(
                 fields=["customer", "product"], condition=Q(status="pending"), name="catalogue_order_one_pending"
             ),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="catalogue_order_amount_positive"),
+            # 0 is a free product's order (no payment); nothing is ever sold below 0.
+            models.CheckConstraint(condition=Q(amount__gte=0), name="catalogue_order_amount_not_negative"),
         ]
         indexes = [
             models.Index(fields=["seller", "status", "paid_at"], name="catalogue_order_seller_sales"),
@@ -230,9 +235,11 @@ class Order(models.Model):
         Uses ``net_amount`` (what reached the marketplace, less tax, in its currency);
         before a payment recorded one, the price stands in for it.
         """
+        from ..fees import marketplace_fee
+
         net = self.net_amount if self.net_amount is not None else self.amount
-        percent = Decimal(str(settings.MARKETPLACE_FEE_PERCENT))
-        self.platform_fee = round_money(net * percent / 100, self.currency)
+        # The percentage with its minimum per sale, never more than the sale (catalogue.fees).
+        self.platform_fee = marketplace_fee(net, self.currency)
         self.seller_earnings = net - self.platform_fee
 
 
@@ -335,13 +342,112 @@ class LedgerKind(models.TextChoices):
     DISPUTE_HOLD = "dispute_hold", _("Dispute: earnings held")
     DISPUTE_RELEASE = "dispute_release", _("Dispute: hold released")
     DISPUTE_LOSS = "dispute_loss", _("Dispute lost")
+    PAYOUT = "payout", _("Payout")
+
+
+LEDGER_MONEY = models.DecimalField(max_digits=14, decimal_places=3)
+
+
+@dataclass(frozen=True)
+class Balance:
+    """A seller's balance in one currency, by state; every figure a sum of ledger rows.
+
+    ``pending + available + on_hold`` is what the marketplace owes the seller now;
+    ``earned`` is everything earned net of fees, refunds and lost disputes, payouts
+    aside (``earned - paid_out`` is what is owed). ``available`` may be negative: a
+    refund or lost dispute after a payout is taken from the next earnings.
+    """
+
+    currency: str
+    pending: Decimal = Decimal("0")
+    available: Decimal = Decimal("0")
+    on_hold: Decimal = Decimal("0")
+    paid_out: Decimal = Decimal("0")
+    earned: Decimal = Decimal("0")
+
+    @property
+    def owed(self):
+        return self.pending + self.available + self.on_hold
 
 
 class LedgerEntryQuerySet(OwnedQuerySet):
+    """Balances are computed here and nowhere else.
+
+    A row's ``earnings`` less its ``held`` counts as *pending* until its ``available_at``
+    and *available* from then on; ``held`` sums to what is *on hold*; payout rows
+    (negative earnings) sum to what was *paid out*. The marketplace sells in one
+    currency (``MARKETPLACE_CURRENCY``), but rows carry their currency and balances are
+    kept apart by it, so a change of currency never adds dollars to euros.
+    """
+
     OWNER_FIELDS = {SELLER: "seller"}
 
+    @staticmethod
+    def _free(now):
+        """Rows whose earnings can be paid out at ``now`` (rows from before the hold
+        period existed have no date: available)."""
+        return Q(available_at__lte=now) | Q(available_at__isnull=True)
+
+    @classmethod
+    def balance_sums(cls, now):
+        """The aggregates of a :class:`Balance`, for ``aggregate`` or ``annotate``."""
+
+        def total(expression, condition=None):
+            return Coalesce(
+                models.Sum(expression, filter=condition, output_field=LEDGER_MONEY),
+                Value(Decimal("0")),
+                output_field=LEDGER_MONEY,
+            )
+
+        unheld = F("earnings") - F("held")
+        return {
+            "pending": total(unheld, ~cls._free(now)),
+            "available": total(unheld, cls._free(now)),
+            "on_hold": total("held"),
+            "paid_out": -total("earnings", Q(kind=LedgerKind.PAYOUT)),
+            "earned": total("earnings", ~Q(kind=LedgerKind.PAYOUT)),
+        }
+
+    def balances(self, now=None):
+        """``{currency: Balance}`` of these rows at ``now`` (one query)."""
+        now = now or timezone.now()
+        rows = self.order_by().values("currency").annotate(**self.balance_sums(now))
+        return {row["currency"]: Balance(**row) for row in rows}
+
+    def summary(self, now=None, currency=None):
+        """The :class:`Balance` in ``currency`` (the marketplace's by default)."""
+        currency = currency or settings.MARKETPLACE_CURRENCY
+        return self.balances(now).get(currency) or Balance(currency=currency)
+
+    def available_by_seller(self, now=None, currency=None):
+        """``seller_id`` and ``available`` per seller (a grouped query, usable as a subquery)."""
+        now = now or timezone.now()
+        return (
+            self.filter(currency=currency or settings.MARKETPLACE_CURRENCY)
+            .order_by()
+            .values("seller_id")
+            .annotate(available=self.balance_sums(now)["available"])
+        )
+
+    def next_available(self, now=None, currency=None):
+        """``(day, amount)``: the next local day on which pending earnings become
+        available and how much, or ``None`` when nothing is pending (one query)."""
+        now = now or timezone.now()
+        row = (
+            self.filter(currency=currency or settings.MARKETPLACE_CURRENCY, available_at__gt=now)
+            .order_by()
+            .annotate(day=TruncDate("available_at"))
+            .values("day")
+            .annotate(amount=models.Sum(F("earnings") - F("held"), output_field=LEDGER_MONEY))
+            .order_by("day")
+            .first()
+        )
+        return (row["day"], row["amount"]) if row else None
+
     def balance(self):
-        """``{"earned", "held", "available"}``: sums of the rows, never stored totals."""
+        """``{"earned", "held", "available"}`` over every row, whatever the hold period:
+        the figures the dispute tests read. Prefer :meth:`summary`, the seller's balance
+        by state."""
         sums = self.aggregate(earned=models.Sum("earnings"), held=models.Sum("held"))
         earned, held = sums["earned"] or Decimal("0"), sums["held"] or Decimal("0")
         return {"earned": earned, "held": held, "available": earned - held}
@@ -363,7 +469,18 @@ class LedgerEntry(models.Model):
     seller = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("seller")
     )
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("order"))
+    # Every entry but a payout is about one order.
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries", verbose_name=_("order")
+    )
+    payout = models.ForeignKey(
+        "catalogue.Payout",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
+        verbose_name=_("payout"),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=LedgerKind.choices)
     reference = models.CharField(_("reference"), max_length=100)
     currency = models.CharField(_("currency"), max_length=3)
@@ -371,6 +488,12 @@ class LedgerEntry(models.Model):
     fee = models.DecimalField(_("marketplace fee"), max_digits=14, decimal_places=3, default=Decimal("0"))
     earnings = models.DecimalField(_("earnings"), max_digits=14, decimal_places=3, default=Decimal("0"))
     held = models.DecimalField(_("held"), max_digits=14, decimal_places=3, default=Decimal("0"))
+    # The estimated share of Dodo's fee in the row (a sale's, or a refund's reversal of
+    # it): the operator's margin report, never taken from the seller.
+    dodo_fee = models.DecimalField(_("estimated Dodo fee"), max_digits=14, decimal_places=3, default=Decimal("0"))
+    # When the row's earnings stop being pending and can be paid out: a sale's hold
+    # period (EARNINGS_HOLD_DAYS, Dodo's refund window) after it; at once for the rest.
+    available_at = models.DateTimeField(_("available from"), null=True, blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
     objects = LedgerEntryQuerySet.as_manager()
@@ -381,11 +504,21 @@ class LedgerEntry(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["order", "kind", "reference"], name="catalogue_ledger_once_per_event"),
+            models.UniqueConstraint(fields=["payout"], condition=Q(kind="payout"), name="catalogue_ledger_payout_once"),
+            models.CheckConstraint(
+                condition=Q(kind="payout", order__isnull=True, payout__isnull=False)
+                | (~Q(kind="payout") & Q(order__isnull=False, payout__isnull=True)),
+                name="catalogue_ledger_order_or_payout",
+            ),
         ]
-        indexes = [models.Index(fields=["seller", "created_at"], name="catalogue_ledger_seller")]
+        indexes = [
+            models.Index(fields=["seller", "created_at"], name="catalogue_ledger_seller"),
+            models.Index(fields=["seller", "available_at"], name="catalogue_ledger_available"),
+        ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.earnings} {self.currency} (order #{self.order_id})"
+        about = f"payout #{self.payout_id}" if self.payout_id else f"order #{self.order_id}"
+        return f"{self.get_kind_display()} {self.earnings} {self.currency} ({about})"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:

@@ -414,6 +414,20 @@ class ProductPage(Page):
         validators=[validate_price],
         help_text=_("Optional sale price, at most the price. Leave empty to sell at the price."),
     )
+    pay_what_you_want = models.BooleanField(
+        _("pay what you want"),
+        default=False,
+        help_text=_("Buyers choose what to pay: at least the price (which may be 0), with an optional suggestion."),
+    )
+    suggested_price = models.DecimalField(
+        _("suggested price"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[validate_price],
+        help_text=_("Pay what you want only: the amount the buy box suggests, at least the price."),
+    )
     # A copy of effective_price kept by save(): SQL can sort and filter on it (indexed).
     sort_price = models.DecimalField(
         _("price paid"), max_digits=10, decimal_places=2, editable=False, db_index=True, default=Decimal("0")
@@ -456,8 +470,16 @@ class ProductPage(Page):
         FieldPanel("body"),
         FieldPanel("cover_image"),
         MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("price"), FieldPanel("selling_price")]), FieldPanel("tax_category")],
+            [
+                FieldRowPanel([FieldPanel("price"), FieldPanel("selling_price")]),
+                FieldRowPanel([FieldPanel("pay_what_you_want"), FieldPanel("suggested_price")]),
+                FieldPanel("tax_category"),
+            ],
             heading=_("Pricing"),
+            help_text=_(
+                "A price of 0 gives the product away: signed-in customers add it to their library at once. "
+                "With pay what you want, the price is the minimum a buyer pays (0 lets them pay nothing)."
+            ),
         ),
         FieldPanel("file", widget=PrivateFileInput),
         FieldPanel("featured"),
@@ -521,6 +543,36 @@ class ProductPage(Page):
         """The marketplace's ISO 4217 currency code (one currency for the whole site)."""
         return settings.MARKETPLACE_CURRENCY
 
+    @property
+    def is_free(self):
+        """Given away: a price of 0 and no pay what you want. Customers get it without
+        Dodo (``catalogue.orders.get_free``); Dodo never holds it."""
+        return not self.pay_what_you_want and self.effective_price is not None and self.effective_price == 0
+
+    @property
+    def minimum_price(self):
+        """The least a buyer pays: the price (Dodo's minimum) for pay what you want."""
+        return self.price if self.pay_what_you_want else self.effective_price
+
+    @property
+    def suggested_amount(self):
+        """What the pay-what-you-want amount box starts at: the suggestion, else the minimum."""
+        if self.pay_what_you_want and self.suggested_price is not None:
+            return self.suggested_price
+        return self.minimum_price
+
+    @property
+    def may_be_had_free(self):
+        """Whether a buyer may take it for nothing: free, or pay what you want from 0."""
+        return self.is_free or (self.pay_what_you_want and self.price is not None and self.price == 0)
+
+    @property
+    def suggested_price_minor(self):
+        """The suggestion in minor units for Dodo (pay what you want only), else None."""
+        if not self.pay_what_you_want or self.suggested_price is None:
+            return None
+        return to_minor(self.suggested_price, self.currency)
+
     # DISPLAY
 
     @property
@@ -558,8 +610,36 @@ class ProductPage(Page):
                     params={"price": self.price},
                 )
             )
+        self._clean_pay_what_you_want(errors)
         if errors:
             raise ValidationError(errors)
+
+    def _clean_pay_what_you_want(self, errors):
+        """Pay what you want: the price is the minimum, a suggestion is at least that,
+        and there is no selling price (Dodo's pay-what-you-want price has no discount).
+        Without it, a suggestion left behind means nothing and is dropped."""
+        if not self.pay_what_you_want:
+            self.suggested_price = None
+            return
+        if self.selling_price is not None:
+            errors.setdefault("selling_price", []).append(
+                ValidationError(
+                    _("Pay what you want has a minimum price, not a selling price: leave the selling price empty."),
+                    code="selling_price_with_pay_what_you_want",
+                )
+            )
+        if (
+            isinstance(self.price, Decimal)
+            and isinstance(self.suggested_price, Decimal)
+            and self.suggested_price < self.price
+        ):
+            errors.setdefault("suggested_price", []).append(
+                ValidationError(
+                    _("The suggested price must be at least the minimum price (%(price)s)."),
+                    code="suggested_price_below_minimum",
+                    params={"price": self.price},
+                )
+            )
 
     def clean_fields(self, exclude=None):
         """The fields' own checks, then the seller's storage quota for a newly uploaded

@@ -135,6 +135,9 @@ class SupportTicket(models.Model):
         related_name="support_tickets",
         help_text=_("The customer's order of the product; empty for a question before buying."),
     )
+    # The buyer asked for their money back on ``order``; the seller may approve it from
+    # the ticket in one step (a refund through Dodo).
+    refund_requested = models.BooleanField(_("refund requested"), default=False)
     subject = models.CharField(
         _("subject"),
         max_length=SUBJECT_MAX_LENGTH,

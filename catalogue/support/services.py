@@ -22,11 +22,13 @@ import logging
 import os
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Order, ProductPage
+from .. import refunds
+from ..formatting import format_money
+from ..models import Order, OrderRefund, OrderStatus, ProductPage
 from .models import MessageRole, SupportTicket, TicketMessage, TicketStatus, unanswered_q
 from .signals import ticket_opened, ticket_replied
 
@@ -87,19 +89,21 @@ def _new_message(ticket, author, role, body, attachment):
 
 
 @transaction.atomic
-def open_ticket(customer, product, subject, body, attachment=None):
+def open_ticket(customer, product, subject, body, attachment=None, *, refund_of=None):
     """Open a ticket about ``product`` with the customer's first message; return it.
 
     Links the customer's paid order of the product when there is one. Raises
     :class:`TicketNotAllowed` (see :func:`check_can_ask`) or ``ValidationError``.
-    Sends ``ticket_opened`` (the seller is emailed after the commit).
+    Sends ``ticket_opened`` (the seller is emailed after the commit). ``refund_of``: the
+    order the customer asks their money back for (see :func:`request_refund`).
     """
     order = check_can_ask(customer, product)
     ticket = SupportTicket(
         customer=customer,
         product=product,
         product_title=product.title[:255],
-        order=order,
+        order=refund_of or order,
+        refund_requested=refund_of is not None,
         subject=" ".join(subject.split()),
         status=TicketStatus.OPEN,
     )
@@ -225,3 +229,91 @@ def customer_ticket_counts(user):
         answered=Count("pk", filter=Q(status=TicketStatus.ANSWERED)),
     )
 
+
+# REFUND REQUESTS: a buyer asks for their money back, the seller approves in one step
+
+
+def refund_request_of(order):
+    """The buyer's refund-request ticket about ``order``, or None."""
+    return SupportTicket.objects.filter(order=order, refund_requested=True).order_by("pk").first()
+
+
+def check_can_request_refund(customer, order):
+    """Raise :class:`TicketNotAllowed` unless ``customer`` may ask for ``order``'s money back:
+    their own paid order, with something left to refund, inside Dodo's 30-day window,
+    not asked for before (the conversation they started goes on in that ticket)."""
+    if order.customer_id != customer.pk:
+        raise TicketNotAllowed(_("You can only ask for a refund of your own orders."))
+    if refunds.is_free(order):
+        raise TicketNotAllowed(_("This product was free: there is nothing to refund."))
+    if order.status != OrderStatus.PAID or not order.refundable_total:
+        raise TicketNotAllowed(_("This order has nothing left to refund."))
+    if not refunds.can_refund(order):
+        raise TicketNotAllowed(
+            _("Refunds can be made for 30 days after a purchase, and that time has passed for this order.")
+        )
+    if refund_request_of(order) is not None:
+        raise TicketNotAllowed(
+            _("You already asked for a refund of this order: the seller answers in that conversation.")
+        )
+
+
+@transaction.atomic
+def request_refund(customer, order, reason):
+    """Open a support ticket asking the seller to refund ``order``, the buyer's reason as
+    its first message, marked ``refund_requested`` (the seller may approve it from the
+    ticket in one step). Raises :class:`TicketNotAllowed` or ``ValidationError``.
+
+    The order row is locked first, so two quick submissions make one ticket.
+    """
+    order = Order.objects.select_for_update().select_related("product").get(pk=order.pk)
+    check_can_request_refund(customer, order)
+    subject = _("Refund request: %(title)s") % {"title": order.product.title}
+    return open_ticket(customer, order.product, str(subject)[:150], reason, refund_of=order)
+
+
+def refund_made_since(prefix=""):
+    """``Exists``: a refund was recorded on the ticket's order after the ticket opened
+    (``prefix`` for joins). A refund request is handled once it is true; it is read
+    from the order's refunds, whoever made them (the seller, an editor, Dodo's
+    dashboard), so nothing needs to be stored on the ticket."""
+    return Exists(
+        OrderRefund.objects.filter(
+            order_id=OuterRef(f"{prefix}order_id"), created_at__gte=OuterRef(f"{prefix}created_at")
+        )
+    )
+
+
+def with_refund_state(tickets):
+    """Annotate ``refund_made`` (see :func:`refund_made_since`) on ``tickets``."""
+    return tickets.annotate(refund_made=refund_made_since())
+
+
+def note_refund(refund):
+    """Tell the buyer, in each refund-request ticket about the refunded order, that the
+    refund was made (a message in the seller's name, the ticket marked answered unless
+    it was closed). Sends no ``ticket_replied``: the refund email already tells the buyer.
+    """
+    tickets = SupportTicket.objects.filter(
+        order_id=refund.order_id, refund_requested=True, product__seller__isnull=False
+    ).select_related("product")
+    for ticket in tickets:
+        amount = format_money(refund.amount, refund.currency)
+        if refund.is_partial:
+            body = _(
+                "A refund of %(amount)s (tax included) was made on this order. It goes back to the way you paid; "
+                "your bank may take a few days to show it. You keep your download."
+            ) % {"amount": amount}
+        else:
+            body = _(
+                "A refund of %(amount)s (tax included) was made on this order: it is now fully refunded, so its "
+                "download has ended. The money goes back to the way you paid; your bank may take a few days to show it."
+            ) % {"amount": amount}
+        message = TicketMessage.objects.create(
+            ticket=ticket, author_id=ticket.product.seller_id, author_role=MessageRole.SELLER, body=str(body)
+        )
+        changes = {"last_seller_message_at": message.created_at}
+        if ticket.status != TicketStatus.CLOSED:
+            changes["status"] = TicketStatus.ANSWERED
+        _update(ticket, **changes)
+        logger.info("Ticket #%s: refund %s of order #%s noted", ticket.pk, refund.refund_id, refund.order_id)

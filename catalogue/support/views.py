@@ -28,6 +28,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from ..files import serve_private_file
 from ..models import ProductPage
+from ..refunds import refund_state
 from . import services
 from .forms import ReplyForm, TicketFilterForm, TicketForm
 from .links import portal_url, portal_url_name
@@ -100,7 +101,8 @@ class TicketInboxView(TicketListView):
 
     def get_queryset(self):
         tickets = super().get_queryset().select_related("customer").in_inbox_order()
-        return self.get_filter_form().filter(tickets)
+        # "Refund requested" (or "Refunded") beside a buyer's refund request.
+        return services.with_refund_state(self.get_filter_form().filter(tickets))
 
     def get_context_data(self, **kwargs):
         form = self.get_filter_form()
@@ -211,7 +213,8 @@ class TicketThreadView(TicketViewMixin, SingleObjectMixin, FormView):
 
     def get_queryset(self):
         # The product and its seller are shown; the thread's authors are loaded below.
-        return super().get_queryset().select_related("product__seller", "customer", "order")
+        tickets = super().get_queryset().select_related("product__seller", "customer", "order")
+        return services.with_refund_state(tickets)
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
@@ -225,6 +228,9 @@ class TicketThreadView(TicketViewMixin, SingleObjectMixin, FormView):
         ticket = self.object
         return super().get_context_data(
             thread=list(ticket.messages.select_related("author")),
+            # A buyer's refund request: whether the order can still be refunded (the
+            # seller approves it from the ticket, see includes/refund_request.html).
+            refund=refund_state(ticket.order) if ticket.refund_requested and ticket.order_id else None,
             viewer_role=self.role,
             list_url=self.portal_url("support"),
             close_url=self.portal_url("support_close", pk=ticket.pk),

@@ -531,6 +531,7 @@ class Store:
                 product = self._product(item["product_id"])
                 if item["product_id"] in self.archived:
                     raise invalid(f"product {item['product_id']} is archived")
+                self._check_chosen_amount(item, product["price"])
                 currencies.add(product["price"]["currency"])
             if len(currencies) > 1:
                 raise invalid("all products in `product_cart` must have the same currency")
@@ -569,6 +570,32 @@ class Store:
                 "session_id": session_id,
                 "checkout_url": f"{self.checkout_base_url}/checkout/{session_id}",
             }
+
+    @staticmethod
+    def _check_chosen_amount(item: dict[str, Any], price: dict[str, Any]) -> None:
+        """A pay-what-you-want line's ``amount`` must be at least the product's minimum
+        (``price.price``), as Dodo refuses it (422); other products ignore the amount."""
+        if not price.get("pay_what_you_want"):
+            item.pop("amount", None)
+            return
+        amount = item.get("amount")
+        if amount is not None and amount < price["price"]:
+            raise invalid(
+                f"product_cart amount {money.format_amount(amount, price['currency'])} for product "
+                f"{item['product_id']} is below its minimum price {money.format_amount(price['price'], price['currency'])}"
+            )
+
+    @staticmethod
+    def _unit_price(item: dict[str, Any], price: dict[str, Any]) -> int:
+        """What one unit of a cart line costs: the buyer's chosen amount for a
+        pay-what-you-want product (without one, the suggestion, else the minimum: the
+        hosted page's preset), else the price."""
+        if not price.get("pay_what_you_want"):
+            return price["price"]
+        if item.get("amount") is not None:
+            return item["amount"]
+        suggested = price.get("suggested_price")
+        return suggested if suggested is not None else price["price"]
 
     def _attach_customer(self, request: dict[str, Any]) -> str:
         """An existing customer by id, or one found/created by email (as Dodo does)."""
@@ -641,7 +668,7 @@ class Store:
                 money.CartLine(
                     product_id=item["product_id"],
                     quantity=item["quantity"],
-                    unit_price=price["price"],
+                    unit_price=self._unit_price(item, price),
                     tax_inclusive=bool(price.get("tax_inclusive")),
                     discountable=discountable,
                 )

@@ -127,6 +127,9 @@ def validate_price(value: Any) -> dict[str, Any]:
     for key in ("tax_inclusive", "pay_what_you_want"):
         if value.get(key) is not None and not isinstance(value[key], bool):
             raise invalid(f"`price.{key}` must be a boolean")
+    suggested = value.get("suggested_price")
+    if suggested is not None and (not _is_int(suggested) or not 0 <= suggested <= MAX_PRICE):
+        raise invalid(f"`price.suggested_price` must be an integer between 0 and {MAX_PRICE}")
     price = {
         "type": "one_time_price",
         "price": value["price"],
@@ -136,6 +139,10 @@ def validate_price(value: Any) -> dict[str, Any]:
     }
     if value.get("tax_inclusive") is not None:
         price["tax_inclusive"] = value["tax_inclusive"]
+    if value.get("pay_what_you_want"):
+        # ``price`` is then the minimum; Dodo ignores the suggestion otherwise.
+        price["pay_what_you_want"] = True
+        price["suggested_price"] = suggested
     return price
 
 
@@ -301,7 +308,14 @@ def validate_checkout_create(body: Any) -> dict[str, Any]:
             raise invalid(f"missing field `{where}quantity`")
         if not _is_int(item["quantity"]) or item["quantity"] < 1:
             raise invalid(f"`{where}quantity` must be a positive integer")
-        items.append({"product_id": product_id, "quantity": item["quantity"]})
+        line = {"product_id": product_id, "quantity": item["quantity"]}
+        amount = item.get("amount")
+        if amount is not None:
+            # What the buyer pays for a pay-what-you-want product (ignored for others).
+            if not _is_int(amount) or not 0 <= amount <= MAX_PRICE:
+                raise invalid(f"`{where}amount` must be an integer between 0 and {MAX_PRICE}")
+            line["amount"] = amount
+        items.append(line)
 
     customer = body.get("customer")
     if customer is not None:

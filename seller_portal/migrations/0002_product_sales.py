@@ -12,7 +12,11 @@ def sum_sales_from_orders(apps, schema_editor):
 
     Order = apps.get_model("catalogue", "Order")
     ProductSales = apps.get_model("seller_portal", "ProductSales")
-    rows = Order.objects.order_by().values("seller_id", "product_id").annotate(**sales_figures())
+    # Only the figures this (historical) table has: later migrations add columns, which
+    # start at their defaults here (free downloads: none existed before they were added).
+    columns = {field.name for field in ProductSales._meta.get_fields()}
+    figures = {name: value for name, value in sales_figures().items() if name in columns}
+    rows = Order.objects.order_by().values("seller_id", "product_id").annotate(**figures)
     ProductSales.objects.bulk_create((ProductSales(**row) for row in rows.iterator()), batch_size=2000)
 
 

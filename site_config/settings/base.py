@@ -5,6 +5,7 @@ django-environ ``env`` below (a ``.env`` file beside ``manage.py`` is read when 
 ``dev``, ``test`` and ``production`` import this module and override what they must.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -387,12 +388,36 @@ MARKETPLACE_NAME = env("MARKETPLACE_NAME", default="Brightshelf")
 MARKETPLACE_CURRENCY = env("MARKETPLACE_CURRENCY", default="USD").upper()
 # The marketplace's share of each sale, in percent; the rest is what the seller earned.
 MARKETPLACE_FEE_PERCENT = env.float("MARKETPLACE_FEE_PERCENT", default=10.0)
+# Fee rules (catalogue/fees.py), amounts in MARKETPLACE_CURRENCY. The marketplace takes at
+# least MARKETPLACE_FEE_MINIMUM per paid sale (never more than the sale itself).
+MARKETPLACE_FEE_MINIMUM = Decimal(env("MARKETPLACE_FEE_MINIMUM", default="0.50"))
+# What Dodo charges the operator per payment, on the total with tax: a percentage, a fixed
+# part, and a surcharge when the buyer is abroad (not in MARKETPLACE_COUNTRY). Only an
+# estimate for the margin report and guard; never taken from the seller.
+DODO_FEE_PERCENT = Decimal(env("DODO_FEE_PERCENT", default="4"))
+DODO_FEE_FIXED = Decimal(env("DODO_FEE_FIXED", default="0.40"))
+DODO_FEE_INTERNATIONAL_PERCENT = Decimal(env("DODO_FEE_INTERNATIONAL_PERCENT", default="1.5"))
+# The operator's country (ISO 3166 alpha-2): buyers elsewhere pay Dodo's international rate.
+MARKETPLACE_COUNTRY = env("MARKETPLACE_COUNTRY", default="US").upper()
+# Days a sale's earnings stay pending before they can be paid out (Dodo's refund window).
+EARNINGS_HOLD_DAYS = env.int("EARNINGS_HOLD_DAYS", default=30)
+# Editors pay a seller out once their available balance reaches this much.
+PAYOUT_MINIMUM = Decimal(env("PAYOUT_MINIMUM", default="25.00"))
+# Fernet key(s) that encrypt sellers' payout account references (IBAN, PayPal address):
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
+# Comma-separated to rotate: the first encrypts, every one decrypts. Required in
+# production (catalogue.E020 under check --deploy); dev and test use a fixed key.
+PAYOUT_DETAILS_KEY = env.list("PAYOUT_DETAILS_KEY", default=[])
+# The key dev and test use: public, so never valid in production.
+DEV_PAYOUT_DETAILS_KEY = "ZGV2LW9ubHktcGF5b3V0LWtleS1ub3Qtc2VjcmV0ISE="  # noqa: S105
 # Whether product prices include tax. False (Dodo's default): tax is added at checkout
 # by the buyer's country. True: the price is what every buyer pays, tax included. Sent
 # to Dodo as the price's ``tax_inclusive`` and said on product pages and receipts.
 PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)
 # Downloads allowed per paid order (0 = unlimited).
 DOWNLOAD_LIMIT_PER_ORDER = env.int("DOWNLOAD_LIMIT_PER_ORDER", default=0)
+# Free products (price 0) one customer may add to their library per hour (0 = no limit).
+FREE_ORDERS_PER_HOUR = env.int("FREE_ORDERS_PER_HOUR", default=20)
 # When set (e.g. "/protected/"), private downloads (product files, ticket attachments)
 # are handed to the web server with X-Accel-Redirect to that internal location instead
 # of streamed by Django (catalogue.files.serve_private_file).

@@ -1,7 +1,7 @@
 """Development settings: ``make run`` and ``manage.py`` on a laptop."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DEV_PAYOUT_DETAILS_KEY, env
 
 # CORE
 DEBUG = env.bool("DEBUG", default=True)
@@ -13,3 +13,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 # Serve static files straight from the source folders, no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# MARKETPLACE
+# The public dev key for payout details; production sets its own (catalogue.E020 refuses
+# this one under check --deploy).
+PAYOUT_DETAILS_KEY = env.list("PAYOUT_DETAILS_KEY", default=[DEV_PAYOUT_DETAILS_KEY])

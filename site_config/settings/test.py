@@ -7,7 +7,7 @@ from pathlib import Path
 from site_config.storage import build_storages
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DEV_PAYOUT_DETAILS_KEY, env
 
 # CORE
 DEBUG = False
@@ -60,3 +60,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"brightshelf-test-{os.getpid()}.sqlite3")
     }
+
+# MARKETPLACE
+# The public dev key for payout details; production sets its own (catalogue.E020 refuses
+# this one under check --deploy).
+PAYOUT_DETAILS_KEY = [DEV_PAYOUT_DETAILS_KEY]

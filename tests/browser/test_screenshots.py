@@ -5,11 +5,13 @@ from decimal import Decimal
 
 import pytest
 
+from catalogue import ledger
 from catalogue.models import OrderStatus
 from tests.browser.helpers import login, save_screenshot
 from tests.factories import (
     TEST_PASSWORD,
     CustomerFactory,
+    DiscountCodeFactory,
     OrderFactory,
     ProductCategoryFactory,
     ProductPageFactory,
@@ -52,9 +54,27 @@ def shop(browser_site, dodo_settings):
         )
     customer = CustomerFactory(first_name="Chloe", last_name="Martin")
     statuses = [OrderStatus.PAID, OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.PAID]
-    for product, status in zip(products[:4], statuses, strict=True):
+    orders = [
         OrderFactory(customer=customer, product=product, status=status)
-    return {"maya": maya, "customer": customer, "products": products}
+        for product, status in zip(products[:4], statuses, strict=True)
+    ]
+    # Maya's paid sale is in her ledger, as a payment writes it (her earnings page).
+    sale = orders[0]
+    sale.compute_earnings()
+    sale.save()
+    ledger.record_sale(sale, reference=f"pay_shot_{sale.pk}")
+    DiscountCodeFactory(seller=maya, code="LAUNCH15", percent=15, products=[products[0]])
+    DiscountCodeFactory(seller=maya, code="SPRING10", percent=10)
+    pwyw = ProductPageFactory(
+        title="Field Notes Zine",
+        category=categories["E-books"],
+        seller=lars,
+        price=Decimal("5.00"),
+        pay_what_you_want=True,
+        suggested_price=Decimal("12.00"),
+        with_cover=True,
+    )
+    return {"maya": maya, "customer": customer, "products": products, "sale": sale, "pwyw": pwyw}
 
 
 def _check(page, width, name):
@@ -73,6 +93,7 @@ def test_pages(shop, browser_site, chromium, width):
         # A misspelt search: no result, and the suggestion to follow.
         ("search", "/catalogue/?q=watercolor", 200),
         ("product", shop["products"][0].url, 200),
+        ("product-pwyw", shop["pwyw"].url, 200),
         ("404", "/missing-page/", 404),
     ]:
         response = page.goto(base + path)
@@ -91,7 +112,14 @@ def test_pages(shop, browser_site, chromium, width):
     context.clear_cookies()
     login(page, base, shop["maya"].email, TEST_PASSWORD)
     page.wait_for_load_state()
-    for name, path in [("seller-dashboard", "/seller/"), ("seller-products", "/seller/products/")]:
+    for name, path in [
+        ("seller-dashboard", "/seller/"),
+        ("seller-products", "/seller/products/"),
+        ("seller-orders", "/seller/orders/"),
+        ("seller-order", f"/seller/orders/{shop['sale'].pk}/"),
+        ("seller-earnings", "/seller/earnings/"),
+        ("seller-discounts", "/seller/discounts/"),
+    ]:
         page.goto(base + path)
         _check(page, width, name)
     context.close()

@@ -59,10 +59,17 @@ def test_title_without_nul_characters(product):
 
 
 @pytest.mark.parametrize("field", ["price", "selling_price"])
-@pytest.mark.parametrize("value", [Decimal("0"), Decimal("-1.00")])
-def test_prices_must_be_greater_than_zero(product, field, value):
-    setattr(product, field, value)
-    assert "Enter a price greater than 0." in errors_of(product)[field]
+def test_prices_cannot_be_negative(product, field):
+    setattr(product, field, Decimal("-1.00"))
+    assert "Enter a price of 0 or more (0 makes the product free)." in errors_of(product)[field]
+
+
+@pytest.mark.parametrize("field", ["price", "selling_price"])
+def test_a_price_of_zero_is_a_free_product(product, field):
+    # Issue 15: free products. 0 is a price (given away without Dodo), not an error.
+    setattr(product, field, Decimal("0"))
+    product.full_clean()
+    assert product.is_free
 
 
 @pytest.mark.parametrize("field", ["price", "selling_price"])

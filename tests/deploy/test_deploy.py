@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from cryptography.fernet import Fernet
 
 from dodo.emulator.testing import run_in_subprocess
 from tests.polling import wait_for
@@ -194,6 +195,7 @@ def _environment(services, emulator, tmp_path):
         "DODO_PAYMENTS_ENVIRONMENT": "test_mode",
         "DODO_PAYMENTS_BASE_URL": emulator.base_url,
         "DODO_BUSINESS_ID": "",
+        "PAYOUT_DETAILS_KEY": Fernet.generate_key().decode(),
     }
     ours.update(S3_ENVIRONMENT(services["s3_url"]))
     missing = sorted(set(readme) - set(ours))

@@ -7,6 +7,7 @@ module ends: no other test sees the demo data. Each test below reads what it bui
 
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -97,10 +98,14 @@ def test_users_by_role(demo):
 
 
 def test_a_catalogue_of_six_categories_and_forty_products_with_covers_and_real_files(demo):
-    assert "6 new categories, 40 new products" in demo.first
+    # Forty products, then one pay-what-you-want and one free one (issue 15).
+    assert "6 new categories, 42 new products" in demo.first
     assert ProductCategory.objects.count() == 6
     products = ProductPage.objects.live().select_related("seller", "cover_image")
-    assert products.count() == 40
+    assert products.count() == 42
+    pwyw = products.get(pay_what_you_want=True)
+    assert (pwyw.price, pwyw.suggested_price) == (Decimal("5.00"), Decimal("12.00"))
+    assert [product.title for product in products if product.is_free] == ["Printable Weekly Planner (free)"]
     assert {product.seller.email for product in products} == {"maya@example.com", "lars@example.com"}
     assert products.filter(featured=True).count() >= 6
     assert products.filter(selling_price__isnull=False).count() >= 8

@@ -12,9 +12,16 @@ from decimal import Decimal
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from catalogue.models import ProductCategory, ProductPage
+from catalogue.models import DiscountCode, ProductCategory, ProductPage
 from seller_portal.models import ShortLink
-from tests.factories import ProductCategoryFactory, ProductPageFactory, SellerFactory, ShortLinkFactory
+from tests.factories import (
+    DiscountCodeFactory,
+    OrderFactory,
+    ProductCategoryFactory,
+    ProductPageFactory,
+    SellerFactory,
+    ShortLinkFactory,
+)
 
 from .conftest import pdf_upload, product_data
 
@@ -22,7 +29,13 @@ pytestmark = pytest.mark.django_db
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
 # Which of seller A's objects a URL's id names, by the URL name's prefix.
-OBJECT_BY_NAME_PREFIX = {"product_": "product", "category_": "category", "short_link_": "link"}
+OBJECT_BY_NAME_PREFIX = {
+    "product_": "product",
+    "category_": "category",
+    "short_link_": "link",
+    "discount_": "discount",
+    "order_": "order",
+}
 
 
 def _walk(patterns, prefix=""):
@@ -65,7 +78,17 @@ def seller_a_objects(site_tree):
     product = ProductPageFactory(seller=seller_a, category=category, price=Decimal("10.00"), title="A's product")
     draft = ProductPageFactory(seller=seller_a, category=category, live=False, title="A's draft")
     link = ShortLinkFactory(product=product, code="a-link")
-    return {"seller": seller_a, "category": category, "product": product, "draft": draft, "link": link}
+    discount = DiscountCodeFactory(seller=seller_a, code="A-CODE", products=[product])
+    order = OrderFactory(product=product)
+    return {
+        "seller": seller_a,
+        "category": category,
+        "product": product,
+        "draft": draft,
+        "link": link,
+        "discount": discount,
+        "order": order,
+    }
 
 
 def _snapshot():
@@ -85,6 +108,9 @@ def _snapshot():
         ),
         "categories": sorted(ProductCategory.objects.values_list("pk", "name", "description", "owner_id")),
         "links": sorted(ShortLink.objects.values_list("pk", "code", "is_active", "clicks", "seller_id", "product_id")),
+        "discounts": sorted(
+            DiscountCode.objects.values_list("pk", "code", "percent", "active", "seller_id", "products", "expires_at")
+        ),
     }
 
 

@@ -21,6 +21,8 @@ REAL_LOOKING_ENV = {
     "DEFAULT_FROM_EMAIL": "Brightshelf <orders@shop.example.com>",
     # Shared by every process: the Dodo rate limit is kept there (dodo.W004 otherwise).
     "CACHE_URL": "redis://127.0.0.1:6379/1",
+    # Encrypts sellers' payout details (catalogue.E020 otherwise).
+    "PAYOUT_DETAILS_KEY": "rfOlHcTURy2P5Y8-MATM9nOaCjR7RxzfLIIBRe6blwk=",
 }
 
 

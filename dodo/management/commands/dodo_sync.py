@@ -48,7 +48,7 @@ class Command(BaseCommand):
         for kind, counts in results.items():
             if quiet and not sum(counts.values()):
                 continue
-            if kind in ("customers", "products"):
+            if kind in ("customers", "products", "discounts"):
                 line = f"{counts.get('synced', 0)} synced, {counts.get('failed', 0)} failed"
                 line += "".join(f", {counts[name]} {name}" for name in ("rejected", "busy") if counts.get(name))
             else:
