@@ -10,6 +10,7 @@ still failed.
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -58,57 +59,60 @@ def _schedule_retry(task_obj, run_after, *args):
     task_obj.using(run_after=run_after).enqueue(*args)
 
 
+def _after_sync(task_obj, outcome, record, about, key):
+    """What every sync task does with its outcome: a failure is retried at the record's
+    backoff time and raised (the task result says FAILED), a rejection raised, a record
+    leased by another sync retried once the lease runs out. ``record`` reads the sync
+    record (after the sync wrote its backoff and error)."""
+    if outcome is sync.Outcome.FAILED:
+        failed = record()
+        _schedule_retry(task_obj, failed.next_attempt_at, key)
+        raise DodoSyncFailed(about, outcome.value, failed.sync_error)
+    if outcome is sync.Outcome.REJECTED:
+        raise DodoSyncFailed(about, outcome.value, record().sync_error)
+    if outcome is sync.Outcome.BUSY:
+        _schedule_retry(task_obj, timezone.now() + LEASE + timedelta(seconds=5), key)
+    return outcome.value
+
+
 @task(backend="db")
 def sync_customer(user_id):
     """Create or update the Dodo customer of a user."""
     outcome = sync.sync_customer(user_id)
-    if outcome is sync.Outcome.FAILED:
-        record = DodoCustomer.objects.get(user_id=user_id)
-        _schedule_retry(sync_customer, record.next_attempt_at, user_id)
-        raise DodoSyncFailed(f"User #{user_id}", outcome.value, record.sync_error)
-    if outcome is sync.Outcome.REJECTED:
-        record = DodoCustomer.objects.get(user_id=user_id)
-        raise DodoSyncFailed(f"User #{user_id}", outcome.value, record.sync_error)
-    if outcome is sync.Outcome.BUSY:
-        _schedule_retry(sync_customer, timezone.now() + LEASE + timedelta(seconds=5), user_id)
-    return outcome.value
+    return _after_sync(
+        sync_customer, outcome, partial(DodoCustomer.objects.get, user_id=user_id), f"User #{user_id}", user_id
+    )
 
 
 @task(backend="db")
 def sync_product(page_key):
     """Create, update, archive or unarchive the Dodo product of a product page."""
     outcome = sync.sync_product(page_key)
-    if outcome is sync.Outcome.FAILED:
-        record = DodoProduct.objects.get(page_key=page_key)
-        _schedule_retry(sync_product, record.next_attempt_at, page_key)
-        raise DodoSyncFailed(f"Product page #{page_key}", outcome.value, record.sync_error)
-    if outcome is sync.Outcome.REJECTED:
-        record = DodoProduct.objects.get(page_key=page_key)
-        raise DodoSyncFailed(f"Product page #{page_key}", outcome.value, record.sync_error)
-    if outcome is sync.Outcome.BUSY:
-        _schedule_retry(sync_product, timezone.now() + LEASE + timedelta(seconds=5), page_key)
     if outcome is sync.Outcome.SYNCED:
         # A product that just reached Dodo (or left it) changes the products of its
         # seller's codes there.
         for code_key in sync.discounts_affected_by_product(page_key):
             enqueue_on_commit(sync_discount, code_key)
-    return outcome.value
+    return _after_sync(
+        sync_product,
+        outcome,
+        partial(DodoProduct.objects.get, page_key=page_key),
+        f"Product page #{page_key}",
+        page_key,
+    )
 
 
 @task(backend="db")
 def sync_discount(code_key):
     """Create, update or delete the Dodo discount of a discount code."""
     outcome = sync.sync_discount(code_key)
-    if outcome is sync.Outcome.FAILED:
-        record = DodoDiscount.objects.get(code_key=code_key)
-        _schedule_retry(sync_discount, record.next_attempt_at, code_key)
-        raise DodoSyncFailed(f"Discount code #{code_key}", outcome.value, record.sync_error)
-    if outcome is sync.Outcome.REJECTED:
-        record = DodoDiscount.objects.get(code_key=code_key)
-        raise DodoSyncFailed(f"Discount code #{code_key}", outcome.value, record.sync_error)
-    if outcome is sync.Outcome.BUSY:
-        _schedule_retry(sync_discount, timezone.now() + LEASE + timedelta(seconds=5), code_key)
-    return outcome.value
+    return _after_sync(
+        sync_discount,
+        outcome,
+        partial(DodoDiscount.objects.get, code_key=code_key),
+        f"Discount code #{code_key}",
+        code_key,
+    )
 
 
 # RECONCILIATION: a periodic task enqueued by the task workers from settings.TASK_SCHEDULE
