@@ -212,12 +212,6 @@ def get_free(customer, product, referral_code=""):
     return order
 
 
-def is_free_order(order):
-    """Whether the order is a free product's (amount 0, no payment): a download, not a
-    sale; nothing to refund or dispute."""
-    return order.amount == 0
-
-
 def locked_order(order_id=None, **lookup):
     """The order, locked for update until the surrounding transaction ends (or None):
     by id, or by one field lookup (``dodo_payment_id=...``).
