@@ -75,10 +75,12 @@ def _wait_for_health(process, port, log, timeout=60):
         assert process.poll() is None, log.read_text()
         try:
             # Plain HTTP, Host is the IP (not in ALLOWED_HOSTS), SECURE_SSL_REDIRECT on.
+            # The first request loads Django in the worker; on a busy 2-core CI machine that
+            # can take longer than a probe would wait, so a read timeout is tried again too.
             return requests.get(
-                f"http://127.0.0.1:{port}/health/", headers={"X-Request-ID": f"probe-{port}"}, timeout=5
+                f"http://127.0.0.1:{port}/health/", headers={"X-Request-ID": f"probe-{port}"}, timeout=(5, 30)
             )
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.2)
     pytest.fail(f"gunicorn on {port} did not answer:\n{log.read_text()}")
 
