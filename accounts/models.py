@@ -78,3 +78,31 @@ class User(AbstractUser):
     def display_name(self):
         """What other people see: the full name, or the part of the email before @."""
         return self.get_full_name() or self.email.split("@", 1)[0]
+
+
+class TermsAcceptance(models.Model):
+    """A record that a person accepted a version of a legal document (kept, never edited).
+
+    Written at sign-up (the terms) and when a customer opens a shop (the terms again, as
+    a seller); ``version`` is the document's version when they accepted it, so a later
+    change of the terms does not rewrite what was agreed.
+    """
+
+    class Document(models.TextChoices):
+        TERMS = "terms", _("Terms of service")
+        SELLER_TERMS = "seller_terms", _("Terms of service for sellers")
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="terms_acceptances", verbose_name=_("user")
+    )
+    document = models.CharField(_("document"), max_length=20, choices=Document.choices)
+    version = models.CharField(_("version"), max_length=40)
+    accepted_at = models.DateTimeField(_("accepted"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("terms acceptance")
+        verbose_name_plural = _("terms acceptances")
+        ordering = ["-accepted_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user_id} accepted {self.document} {self.version}"

@@ -27,11 +27,14 @@ from .orders import (
     OrderStatus,
 )
 from .payouts import Payout, PayoutDetails, PayoutMethod, PayoutQuerySet
+from .reviews import ProductRating, Review, ReviewQuerySet
+from .sellers import SellerProfile, SellerProfileQuerySet
 from .products import *  # noqa: F403
 from .products import (
     CatalogueIndexPage,
     CategoryInUseError,
     ProductCategory,
+    ProductGalleryImage,
     ProductHasOrdersError,
     ProductPage,
     ProductPageQuerySet,
@@ -64,6 +67,12 @@ __all__ = [
     "PayoutMethod",
     "PayoutQuerySet",
     "ProductCategory",
+    "ProductGalleryImage",
+    "ProductRating",
+    "Review",
+    "ReviewQuerySet",
+    "SellerProfile",
+    "SellerProfileQuerySet",
     "ProductHasOrdersError",
     "ProductPage",
     "ProductPageQuerySet",

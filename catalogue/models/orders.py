@@ -70,8 +70,20 @@ class Order(models.Model):
     what was charged. A paid order is a purchase: it grants downloads until refunded.
     """
 
+    # Empty only while a guest's order (bought with just an email) waits for payment: the
+    # payment gives it the account for ``guest_email`` (created inactive if none exists).
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("customer"),
+    )
+    guest_email = models.EmailField(
+        _("bought with email"),
+        blank=True,
+        help_text=_("The address a visitor bought with, without signing in."),
     )
     # PROTECT: a product with orders cannot be deleted (unpublish it instead); the
     # financial record and the buyers' downloads depend on it.
@@ -134,6 +146,11 @@ class Order(models.Model):
     needs_review = models.BooleanField(_("needs review"), default=False, db_index=True)
     review_note = models.TextField(_("review note"), blank=True)
     download_count = models.PositiveIntegerField(_("downloads"), default=0)
+    # The license key Dodo issued for this purchase (license_key.created), if the product
+    # issues keys; disabled through Dodo on a full refund or a lost dispute.
+    license_key = models.CharField(_("license key"), max_length=200, blank=True)
+    license_key_id = models.CharField(_("Dodo license key"), max_length=64, blank=True, db_index=True)
+    license_key_disabled_at = models.DateTimeField(_("license key disabled"), null=True, blank=True)
     # Held by the request creating this order's Dodo checkout session, so that ten quick
     # clicks on Buy make one session, not ten.
     checkout_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
@@ -156,6 +173,15 @@ class Order(models.Model):
             # Buy reuses the open order instead of stacking new ones, even under races.
             models.UniqueConstraint(
                 fields=["customer", "product"], condition=Q(status="pending"), name="catalogue_order_one_pending"
+            ),
+            models.UniqueConstraint(
+                fields=["guest_email", "product"],
+                condition=Q(status="pending", customer__isnull=True),
+                name="catalogue_order_one_pending_guest",
+            ),
+            # An order has a buyer: an account, or (while a guest's checkout is open) an email.
+            models.CheckConstraint(
+                condition=Q(customer__isnull=False) | ~Q(guest_email=""), name="catalogue_order_has_buyer"
             ),
             # 0 is a free product's order (no payment); nothing is ever sold below 0.
             models.CheckConstraint(condition=Q(amount__gte=0), name="catalogue_order_amount_not_negative"),

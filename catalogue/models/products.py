@@ -26,7 +26,8 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.images import get_image_model
-from wagtail.models import Page, PageManager
+from modelcluster.fields import ParentalKey
+from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
@@ -349,6 +350,11 @@ def product_file_upload_to(instance, filename):
     return private_upload_path("products", filename)
 
 
+def preview_file_upload_to(instance, filename):
+    """A server-generated public name for a preview: ``previews/<uuid>/<uuid>.<ext>``."""
+    return private_upload_path("previews", filename)
+
+
 class ProductPage(Page):
     """A digital product for sale: a page under the catalogue index, with no children.
 
@@ -460,6 +466,43 @@ class ProductPage(Page):
         default=False,
         db_index=True,
         help_text=_("Show on the home page's featured products when editors do not pick them by hand."),
+    )
+
+    # PREVIEWS: what anyone may see before buying (the gallery is ProductGalleryImage).
+    preview_file = models.FileField(
+        _("preview file"),
+        upload_to=preview_file_upload_to,
+        # Public media on purpose: a sample chapter or demo anyone may download.
+        blank=True,
+        max_length=255,
+        validators=[validate_product_file],
+        help_text=_("Optional free sample (a chapter, a demo): public, separate from what buyers get."),
+    )
+    preview_file_name = models.CharField(_("preview file name"), max_length=255, blank=True, editable=False)
+    video_url = models.URLField(
+        _("video"),
+        blank=True,
+        max_length=300,
+        help_text=_("Optional YouTube or Vimeo address, shown on the product page."),
+    )
+
+    # LICENSE KEYS: issued by Dodo for each paid order when enabled.
+    license_key_enabled = models.BooleanField(
+        _("issue license keys"),
+        default=False,
+        help_text=_("Dodo issues each buyer a license key, shown in their library and receipt."),
+    )
+    license_key_activation_limit = models.PositiveIntegerField(
+        _("activations per key"),
+        null=True,
+        blank=True,
+        help_text=_("How many devices or installs one key may activate. Empty: no limit."),
+    )
+    license_key_duration_days = models.PositiveIntegerField(
+        _("key valid for (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the key never expires."),
     )
 
     objects = ProductPageManager()
@@ -780,3 +823,19 @@ class ProductPage(Page):
         """The summary, cut for search engines and link previews."""
         text = " ".join((self.search_description or self.summary or "").split())
         return text if len(text) <= 160 else text[:157].rsplit(" ", 1)[0] + "…"
+
+
+class ProductGalleryImage(Orderable):
+    """One picture of a product's gallery, in the order the seller set (``sort_order``)."""
+
+    product = ParentalKey(ProductPage, on_delete=models.CASCADE, related_name="gallery_images")
+    image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("image"), on_delete=models.CASCADE, related_name="+"
+    )
+    caption = models.CharField(_("caption"), max_length=200, blank=True, validators=[validate_no_nul])
+
+    panels = [FieldPanel("image"), FieldPanel("caption")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("gallery image")
+        verbose_name_plural = _("gallery images")
