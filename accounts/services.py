@@ -192,12 +192,19 @@ def activate_user(uidb64, token):
 
 
 def resend_activation(email):
-    """Send a fresh activation link if ``email`` belongs to an account awaiting activation.
+    """Send a fresh activation link if ``email`` belongs to an account awaiting activation
+    (inactive and never signed in).
 
     Returns the email task's ``TaskResult``, or ``None`` when there is no such account or
     the resend is throttled: the caller answers the same either way.
     """
-    user = get_user_model()._default_manager.filter(email__iexact=normalize_email(email), is_active=False).first()
+    # Never signed in: an account an editor disabled after it was used is not "awaiting
+    # activation", and a fresh link must not undo the editor's decision.
+    user = (
+        get_user_model()
+        ._default_manager.filter(email__iexact=normalize_email(email), is_active=False, last_login__isnull=True)
+        .first()
+    )
     if user is None:
         return None
     if not cache.add(f"accounts:activation-resend:{user.pk}", 1, timeout=RESEND_INTERVAL):

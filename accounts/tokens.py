@@ -11,7 +11,9 @@ class AccountActivationTokenGenerator(PasswordResetTokenGenerator):
     """Signs activation links: single use, valid for ``ACCOUNT_ACTIVATION_TIMEOUT`` seconds.
 
     The hash covers ``is_active``, so the link stops working the moment it has been
-    used (and if the password or the address changes in between). Django's generator
+    used (and if the password or the address changes in between), and ``last_login``,
+    so an account that has been used and was later disabled by an editor (inactive
+    again) is never re-activated by an old link. Django's generator
     reads ``PASSWORD_RESET_TIMEOUT``; activation has its own lifetime, so
     ``check_token`` compares against ``ACCOUNT_ACTIVATION_TIMEOUT`` instead.
     """
@@ -20,7 +22,8 @@ class AccountActivationTokenGenerator(PasswordResetTokenGenerator):
     key_salt = "accounts.tokens.AccountActivationTokenGenerator"
 
     def _make_hash_value(self, user, timestamp):
-        return f"{user.pk}{user.password}{user.is_active}{user.email}{timestamp}"
+        last_login = "" if user.last_login is None else user.last_login.replace(microsecond=0, tzinfo=None)
+        return f"{user.pk}{user.password}{user.is_active}{user.email}{last_login}{timestamp}"
 
     def check_token(self, user, token):
         """True if ``token`` was made for ``user`` in its current state and is not stale."""

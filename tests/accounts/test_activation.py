@@ -6,6 +6,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -157,3 +158,20 @@ def test_resend_form_explains_bad_input_and_prefills(client):
     assert 'id="id_email_error"' in response.content.decode()
     response = client.get("/accounts/activation/resend/?email=ada@example.com")
     assert 'value="ada@example.com"' in response.content.decode()
+
+
+def test_an_account_an_editor_disabled_is_not_reactivated_by_resend_or_an_old_link(client):
+    user = UserFactory(is_active=False, email="gone@example.com", is_customer=True)
+    old_link = _link(user, activation_token_generator.make_token(user))
+    # The person activated and used the account; then an editor disabled it.
+    user.is_active = True
+    user.last_login = timezone.now()
+    user.save()
+    user.is_active = False
+    user.save()
+
+    client.post("/accounts/activation/resend/", {"email": "gone@example.com"})
+    assert mail.outbox == []
+    _assert_invalid_page(client.get(old_link))
+    user.refresh_from_db()
+    assert not user.is_active
