@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, 
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .terms import terms_link_help
 
 User = get_user_model()
 
@@ -50,6 +51,10 @@ class SignUpForm(BaseUserCreationForm):
         initial=services.ROLE_CUSTOMER,
         widget=forms.RadioSelect,
     )
+    accept_terms = forms.BooleanField(
+        label=_("I accept the terms of service"),
+        error_messages={"required": _("Please accept the terms of service to create your account.")},
+    )
 
     class Meta:
         model = User
@@ -73,6 +78,7 @@ class SignUpForm(BaseUserCreationForm):
         )
         self.fields["password2"].label = _("Confirm password")
         self.fields["password2"].help_text = ""
+        self.fields["accept_terms"].help_text = terms_link_help()
 
     def validate_password_for_user(self, user, password_field_name="password1"):  # noqa: S107 (a field name)
         # Django reports a weak password on the confirmation field; it belongs next to
@@ -94,6 +100,26 @@ class SignUpForm(BaseUserCreationForm):
     def save(self, commit=True):
         """Refused: ``services.sign_up()`` creates the account (inactive, with its role)."""
         raise NotImplementedError("Use accounts.services.sign_up() with form.cleaned_data.")
+
+
+class OpenShopForm(forms.Form):
+    """A customer opening a shop: the seller terms to accept, and the shop's name."""
+
+    shop_name = forms.CharField(
+        label=_("Shop name"),
+        max_length=80,
+        required=False,
+        help_text=_("Shown on your storefront and products. Leave it empty to sell under your own name."),
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    accept_seller_terms = forms.BooleanField(
+        label=_("I accept the terms of service for sellers"),
+        error_messages={"required": _("Please accept the terms for sellers to open your shop.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["accept_seller_terms"].help_text = terms_link_help()
 
 
 class ResendActivationForm(forms.Form):

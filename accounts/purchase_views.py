@@ -19,7 +19,7 @@ from django.views import View
 from django.views.generic import ListView
 from wagtail.images import get_image_model
 
-from catalogue import orders
+from catalogue import orders, releases, reviews
 from catalogue.files import serve_private_file
 from catalogue.models import LOST_DISPUTE_STATUSES, Order, OrderStatus
 
@@ -49,7 +49,22 @@ class LibraryView(IsCustomerMixin, ListView):
     paginate_by = 24
 
     def get_queryset(self):
-        return _with_product_cards(Order.objects.for_customer(self.request.user).paid()).order_by("-paid_at")
+        return (
+            _with_product_cards(Order.objects.for_customer(self.request.user).paid())
+            # When the buyer last downloaded it: the "Updated" badge (catalogue.releases).
+            .annotate(last_downloaded_at=releases.last_download_subquery())
+            .order_by("-paid_at")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Which products on this page may be reviewed, and which are already: one query.
+        context["reviewable_ids"], context["reviewed_ids"] = reviews.reviewable_products(
+            self.request.user, context["orders"]
+        )
+        # Each product's files, kept earlier versions and "Updated": one query for the page.
+        context["orders"] = context["object_list"] = releases.attach_library_files(context["orders"])
+        return context
 
 
 class OrdersView(IsCustomerMixin, ListView):
@@ -107,3 +122,69 @@ def _extension(name):
     dot = name.rfind(".")
     return name[dot:] if dot != -1 else ""
 
+
+# SEVERAL FILES PER PRODUCT (catalogue.releases): one file, or a whole version as a ZIP.
+
+
+def _downloadable_order(request, order_id):
+    """The signed-in buyer's order ``order_id`` if it may download: ``(order, None)``, or
+    ``(None, response)`` for an ended one (410); another's, unpaid or unknown: 404."""
+    order = get_object_or_404(Order.objects.for_customer(request.user).select_related("product"), pk=order_id)
+    if order.status in ENDED_STATUSES:
+        return None, _access_ended(request, order)
+    if not order.is_downloadable:
+        raise Http404
+    return order, None
+
+
+def _count_download(request, order):
+    if not orders.register_download(
+        order, ip_address=request.META.get("REMOTE_ADDR"), user_agent=request.headers.get("User-Agent", "")
+    ):
+        raise PermissionDenied(_("You have used every download of this purchase. Contact the seller for help."))
+
+
+class FileDownloadView(IsCustomerMixin, View):
+    """/account/products/<order id>/files/<file id>/: one file of a version the order may
+    download (the current one, or a kept one superseded after the payment)."""
+
+    def get(self, request, order_id, file_id):
+        order, ended = _downloadable_order(request, order_id)
+        if ended:
+            return ended
+        product_file = releases.downloadable_file(order, file_id)
+        if product_file is None:
+            raise Http404
+        with transaction.atomic():
+            _count_download(request, order)
+            response = serve_private_file(request, product_file.file, product_file.name)
+            if response.status_code == 404:
+                transaction.set_rollback(True)
+                return response
+        logger.info("Order #%s: file #%s downloaded by user #%s", order.pk, product_file.pk, request.user.pk)
+        return response
+
+
+class ZipDownloadView(IsCustomerMixin, View):
+    """/account/products/<order id>/download.zip: every file of the current version (or of
+    ``?version=<release id>``, a kept one the order may have) as one streamed ZIP."""
+
+    def get(self, request, order_id):
+        order, ended = _downloadable_order(request, order_id)
+        if ended:
+            return ended
+        version = request.GET.get("version", "")
+        release, files = releases.downloadable_release_files(order, int(version) if version.isdigit() else None)
+        if release is None:
+            raise Http404
+        missing = releases.missing_files(files)
+        if missing:
+            logger.error(
+                "Order #%s: ZIP of version %s, files missing from storage: %s", order.pk, release.number, missing
+            )
+            return TemplateResponse(
+                request, "catalogue/private_file_missing.html", {"filename": missing[0].name}, status=404
+            )
+        _count_download(request, order)
+        logger.info("Order #%s: version %s downloaded as a ZIP by user #%s", order.pk, release.number, request.user.pk)
+        return releases.zip_response(order.product, release, files)

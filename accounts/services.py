@@ -13,6 +13,7 @@ from django.utils.http import urlsafe_base64_decode
 from django_tasks import TaskResult, TaskResultStatus
 
 from .exceptions import EmailAddressTaken, InvalidEmailChangeLink
+from .models import TermsAcceptance
 from .signal_handlers import ACTIVATION_EMAIL_RESULT_ATTR
 from .tasks import (
     send_activation_email,
@@ -21,6 +22,7 @@ from .tasks import (
     send_password_reset_email,
     send_signup_attempt_notice,
 )
+from .terms import record_acceptance
 from .tokens import activation_token_generator, read_email_change_token
 
 logger = logging.getLogger(__name__)
@@ -84,7 +86,7 @@ class SignUp:
         return EMAIL_FAILED
 
 
-def sign_up(*, email, password, first_name, last_name="", role=ROLE_CUSTOMER):
+def sign_up(*, email, password, first_name, last_name="", role=ROLE_CUSTOMER, accepted_terms=False):
     """Register ``email`` (see ``register_user``); returns the ``SignUp`` to describe.
 
     If the address already has an account, nothing is created or changed and the answer
@@ -94,7 +96,12 @@ def sign_up(*, email, password, first_name, last_name="", role=ROLE_CUSTOMER):
     signup = SignUp(email=normalize_email(email))
     try:
         user = register_user(
-            email=signup.email, password=password, first_name=first_name, last_name=last_name, role=role
+            email=signup.email,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+            role=role,
+            accepted_terms=accepted_terms,
         )
     except EmailAddressTaken:
         notify_existing_account(signup)
@@ -103,8 +110,12 @@ def sign_up(*, email, password, first_name, last_name="", role=ROLE_CUSTOMER):
     return signup
 
 
-def register_user(*, email, password, first_name, last_name="", role=ROLE_CUSTOMER):
+def register_user(*, email, password, first_name, last_name="", role=ROLE_CUSTOMER, accepted_terms=False):
     """Create an inactive account with the chosen role; returns the new user.
+
+    With ``accepted_terms`` (the sign-up form's box), the acceptance of the terms'
+    current version (as a seller too, for the seller role) is recorded with the account,
+    in its transaction.
 
     A seller may also buy, so the seller role sets both flags. The activation email is
     sent by the ``post_save`` receiver once this transaction commits. Raises
@@ -127,6 +138,11 @@ def register_user(*, email, password, first_name, last_name="", role=ROLE_CUSTOM
     try:
         with transaction.atomic():
             user.save()
+            if accepted_terms:
+                documents = [TermsAcceptance.Document.TERMS]
+                if user.is_seller:
+                    documents.append(TermsAcceptance.Document.SELLER_TERMS)
+                record_acceptance(user, *documents)
     except IntegrityError as exc:
         # Two sign-ups for the same address at once: the unique index decides.
         raise EmailAddressTaken from exc

@@ -21,6 +21,10 @@ def send_activation_email_to_new_user(sender, instance, created, raw=False, **kw
     """
     if raw or not created or instance.is_active:
         return
+    if not instance.has_usable_password():
+        # Made by a purchase with only an email (accounts.guest): no password to
+        # activate; the sign-in link sent for the order is its way in.
+        return
     user_id = instance.pk
 
     def enqueue():

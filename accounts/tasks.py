@@ -137,6 +137,34 @@ def send_signup_attempt_notice(context, user_id, attempted_at, attempt=1):
     )
 
 
+@task(backend="db", takes_context=True)
+def send_sign_in_link(context, user_id, order_id=None, attempt=1):
+    """Email a single-use sign-in link that opens the user's library: after a purchase
+    made with only an email (``order_id``), or when they ask for a new one.
+
+    The link is made here, when the email is sent, so a retried task sends a fresh one.
+    Staff accounts get a pointer to the sign-in page instead (``guest.may_use_links``).
+    """
+    from catalogue.models import Order
+
+    from .guest import may_use_links, sign_in_path
+
+    user = _get_user(user_id, "sign-in link")
+    if user is None:
+        return False
+    order = Order.objects.select_related("product").filter(pk=order_id, customer=user).first() if order_id else None
+    usable = may_use_links(user)
+    template_context = {
+        "user": user,
+        "order": order,
+        "sign_in_url": _absolute(sign_in_path(user) if usable else reverse("accounts:login")),
+        "is_link": usable,
+        "new_link_url": _absolute(reverse("accounts:sign_in_link_request")),
+        "expiry_days": max(1, round(settings.SIGN_IN_LINK_MAX_AGE / 86400)),
+    }
+    return _send(context, user_id, "sign-in link", "accounts/emails/sign_in_link", template_context, [user.email])
+
+
 # PURCHASES
 
 

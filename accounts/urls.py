@@ -17,4 +17,7 @@ urlpatterns = [
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("email/confirm/<str:token>/", views.EmailChangeConfirmView.as_view(), name="email_change_confirm"),
+    path("sign-in/link/", views.SignInLinkRequestView.as_view(), name="sign_in_link_request"),
+    path("sign-in/<uidb64>/<token>/", views.SignInLinkView.as_view(), name="sign_in_link"),
+    path("password/set/", views.SetPasswordView.as_view(), name="password_set"),
 ]

@@ -1,8 +1,9 @@
 """Sign-up, activation, sign-in and out, and the password views (all under /accounts/)."""
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from . import services
+from . import guest, services
 from .exceptions import AccountError
 from .forms import EmailAuthenticationForm, PasswordResetRequestForm, ResendActivationForm, SignUpForm
 
@@ -41,6 +42,9 @@ class RegisterView(FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
+            if request.GET.get("role") == services.ROLE_SELLER and request.user.is_customer and not request.user.is_seller:
+                # "Sell on Brightshelf" (headers, editors' home page blocks) for a customer: open a shop.
+                return redirect("portal:open_shop")
             messages.info(request, _("You're already signed in as %(email)s.") % {"email": request.user.email})
             return redirect(home_url_for(request.user))
         return super().dispatch(request, *args, **kwargs)
@@ -62,6 +66,7 @@ class RegisterView(FormView):
             first_name=data["first_name"],
             last_name=data["last_name"],
             role=data["role"],
+            accepted_terms=data["accept_terms"],
         )
         self.request.session[SIGNUP_SESSION_KEY] = {
             "email": signup.email,
@@ -184,6 +189,73 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+class SignInLinkView(View):
+    """The link emailed after a purchase made with only an email (``accounts.guest``).
+
+    GET only shows a "Open my library" button: mail scanners that open every link would
+    otherwise spend a single-use link before its owner sees it. The POST signs in
+    (activating an account made at checkout) and lands on the library.
+    """
+
+    def get(self, request, uidb64, token):
+        user = guest.user_for_link(uidb64, token)
+        if user is None:
+            return render(request, "accounts/sign_in_link_invalid.html", status=400)
+        return render(request, "accounts/sign_in_link.html", {"link_user": user})
+
+    def post(self, request, uidb64, token):
+        user = guest.user_for_link(uidb64, token)
+        if user is None:
+            return render(request, "accounts/sign_in_link_invalid.html", status=400)
+        guest.sign_in_with_link(request, user)
+        messages.success(request, _("You're signed in. Your purchases are here, ready to download."))
+        return redirect("portal:products" if user.is_customer else home_url_for(user))
+
+
+class SignInLinkRequestView(FormView):
+    """Ask for a new sign-in link. The answer is the same whether or not the address has
+    an account, so the page cannot be used to discover accounts."""
+
+    form_class = ResendActivationForm
+    template_name = "accounts/sign_in_link_request.html"
+    success_url = reverse_lazy("accounts:sign_in_link_request")
+
+    def form_valid(self, form):
+        guest.request_sign_in_link(form.cleaned_data["email"])
+        messages.success(
+            self.request,
+            _(
+                "If %(email)s has purchases with us, we've sent it a sign-in link. "
+                "It can take a few minutes to arrive; check your spam folder too."
+            )
+            % {"email": form.cleaned_data["email"]},
+        )
+        return super().form_valid(form)
+
+
+class SetPasswordView(LoginRequiredMixin, FormView):
+    """Choose a first password, for an account made by a purchase with only an email
+    (signed in by link, it has none). One that has a password changes it instead."""
+
+    form_class = SetPasswordForm
+    template_name = "accounts/password_set.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.has_usable_password():
+            return redirect("accounts:password_change")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        form.save()
+        # Changing the password ends other sessions; this one stays signed in.
+        update_session_auth_hash(self.request, form.user)
+        messages.success(self.request, _("Your password is set. Next time, sign in with your email and password."))
+        return redirect("portal:products" if form.user.is_customer else home_url_for(form.user))
 
 
 class EmailChangeConfirmView(LoginRequiredMixin, View):

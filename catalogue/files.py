@@ -134,9 +134,14 @@ def product_file_is_referenced(name):
     no query of their own: an order points at its product, which cannot be deleted while
     it has orders, and buyers download that product's file.
     """
-    from .models import ProductPage
+    from .models import ProductFile, ProductPage
 
-    return ProductPage.objects.filter(file=name).exists() or product_revisions().filter(content__file=name).exists()
+    return (
+        ProductPage.objects.filter(file=name).exists()
+        or product_revisions().filter(content__file=name).exists()
+        # The files of every release, current or kept (catalogue.releases).
+        or ProductFile.objects.filter(file=name).exists()
+    )
 
 
 # ORPHANS
@@ -166,12 +171,14 @@ class OrphanCleanup:
 def referenced_private_files():
     """The name of every private file something still needs, as one set.
 
-    Three queries whatever the number of files: product rows (ordered products included),
-    the ``file`` of every product revision, and support message attachments.
+    Four queries whatever the number of files: product rows (ordered products included),
+    release files, the ``file`` of every product revision, and support message attachments.
     """
-    from .models import ProductPage, TicketMessage
+    from .models import ProductFile, ProductPage, TicketMessage
 
     names = set(ProductPage.objects.exclude(file="").values_list("file", flat=True).distinct().iterator())
+    # The files of every release, current or kept (catalogue.releases).
+    names.update(ProductFile.objects.values_list("file", flat=True).distinct().iterator())
     names.update(product_revisions().values_list("content__file", flat=True).distinct().iterator())
     names.update(TicketMessage.objects.exclude(attachment="").values_list("attachment", flat=True).iterator())
     names.discard(None)

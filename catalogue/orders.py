@@ -117,8 +117,12 @@ def check_can_buy(customer, product):
         raise PurchaseRefused(_("You already own this product: download it from your library."), order=order)
 
 
-def open_order(customer, product, referral_code="", amount=None):
+def open_order(customer, product, referral_code="", amount=None, guest_email=""):
     """The customer's open (pending) order for the product, created if there is none.
+
+    A visitor buying with only an email passes ``customer=None`` and ``guest_email``:
+    the order then has no account until its payment succeeds (the payment's handler
+    gives it the account for that address).
 
     The amount is the selling price right now, or for a pay-what-you-want product the
     ``amount`` the buyer chose (checked by :func:`chosen_amount`); a pending order whose
@@ -129,7 +133,13 @@ def open_order(customer, product, referral_code="", amount=None):
     price = amount if amount is not None else product.effective_price
     for _attempt in range(2):
         with transaction.atomic():
-            order = Order.objects.select_for_update().open_for(customer, product).first()
+            if customer is None:
+                pending = Order.objects.filter(
+                    customer=None, guest_email=guest_email, product=product, status=OrderStatus.PENDING
+                )
+            else:
+                pending = Order.objects.open_for(customer, product)
+            order = pending.select_for_update().first()
             if order is not None:
                 changed = []
                 if order.amount != price:
@@ -146,6 +156,7 @@ def open_order(customer, product, referral_code="", amount=None):
                 with transaction.atomic():
                     return Order.objects.create(
                         customer=customer,
+                        guest_email=guest_email if customer is None else "",
                         product=product,
                         seller_id=product.seller_id,
                         amount=price,

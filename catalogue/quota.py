@@ -1,7 +1,8 @@
 """Each seller's storage quota (``SELLER_STORAGE_QUOTA`` bytes, ``0`` = unlimited).
 
-A seller's usage is the size of their products' current files, a file shared by several
-products (a copied page) counted once. Files kept only for earlier revisions do not count:
+A seller's usage is the size of their products' current files and of every file of their
+current and kept versions (``catalogue.releases``), a file shared by several products (a
+copied page) or versions counted once. Files kept only for earlier revisions do not count:
 the seller cannot remove those. ``ProductPage.clean_fields()`` checks a new upload against
 the quota, so the seller portal and Wagtail admin refuse it alike, before anything is stored.
 
@@ -43,13 +44,34 @@ def format_bytes(size, *, round_up=False):
 
 def storage_used_by_seller(products):
     """``{seller id: bytes}``: what the current files of ``products`` (a ``ProductPage``
-    queryset, historical models included) take, each seller's stored files counted once.
+    queryset, historical models included) and the files of their current and kept
+    releases take, each seller's stored files counted once.
 
-    One query, one row per distinct (seller, file). Sellers without files are left out.
+    Two queries, one row per distinct (seller, file). Sellers without files are left out.
     """
     # No ordering: the page model's default (the tree path) would join the page table.
     rows = products.exclude(file="").order_by().values_list("seller_id", "file", "file_size").distinct()
     sizes = {(seller_id, name): size or 0 for seller_id, name, size in rows.iterator(chunk_size=5000)}
+    # Every file of the current and kept releases (catalogue.releases), one more query; the
+    # main file is among them under the same name, so it counts once. Migrations older
+    # than releases pass historical models without them.
+    try:
+        file_model = products.model._meta.apps.get_model("catalogue", "ProductFile")
+    except LookupError:
+        file_model = None
+    if file_model is not None:
+        release_rows = (
+            file_model.objects.filter(release__product__in=products.order_by().values("pk"))
+            .order_by()
+            .values_list("release__product__seller_id", "file", "size")
+            .distinct()
+        )
+        for seller_id, name, size in release_rows.iterator(chunk_size=5000):
+            sizes.setdefault((seller_id, name), size or 0)
+    return _sum_by_seller(sizes)
+
+
+def _sum_by_seller(sizes):
     used = Counter()
     for (seller_id, _name), size in sizes.items():
         used[seller_id] += size
@@ -59,14 +81,35 @@ def storage_used_by_seller(products):
 def storage_used(seller_id, *, exclude_product_id=None):
     """Bytes the seller's products' current files take, each stored file counted once.
 
-    ``exclude_product_id``: leave out that product's file (it is being replaced). One query.
+    ``exclude_product_id``: leave out that product's main file (it is being replaced),
+    unless another product or a kept earlier version still holds it. Its other files
+    (extra files, kept versions) still count.
     """
-    from .models import ProductPage
+    from .models import ProductFile, ProductPage
 
     products = ProductPage.objects.filter(seller_id=seller_id)
-    if exclude_product_id is not None:
-        products = products.exclude(pk=exclude_product_id)
-    return storage_used_by_seller(products).get(seller_id, 0)
+    if exclude_product_id is None:
+        return storage_used_by_seller(products).get(seller_id, 0)
+    used = storage_used_by_seller(products.exclude(pk=exclude_product_id)).get(seller_id, 0)
+    replaced = ProductPage.objects.filter(pk=exclude_product_id).values_list("file", flat=True).first() or ""
+    named_elsewhere = set(products.exclude(pk=exclude_product_id).exclude(file="").values_list("file", flat=True))
+    own = (
+        ProductFile.objects.filter(release__product_id=exclude_product_id)
+        .exclude(release__superseded_at__isnull=True, file=replaced)
+        .order_by()
+        .values_list("file", "size")
+        .distinct()
+    )
+    others_files = set(
+        ProductFile.objects.filter(release__product__seller_id=seller_id)
+        .exclude(release__product_id=exclude_product_id)
+        .values_list("file", flat=True)
+    )
+    for name, size in own:
+        if name not in named_elsewhere and name not in others_files:
+            used += size or 0
+            named_elsewhere.add(name)
+    return used
 
 
 @dataclass(frozen=True)

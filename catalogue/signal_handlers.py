@@ -155,6 +155,18 @@ def expire_cached_pages_of_seller(sender, instance, raw=False, created=False, up
     page_cache.bump_generation()
 
 
+def make_storefront_of_seller(sender, instance, raw=False, **kwargs):
+    """``post_save(ProductPage)``: a seller with a live product has a storefront
+    (``catalogue.storefronts``), so product pages can link to it."""
+    from .models import SellerProfile
+    from .storefronts import profile_for
+
+    if raw or not instance.live or not instance.seller_id:
+        return
+    if not SellerProfile.objects.filter(user_id=instance.seller_id).exists():
+        profile_for(instance.seller)
+
+
 def purge_listings_from_frontend_cache(sender, instance, **kwargs):
     """``page_published``/``page_unpublished(ProductPage)``: Wagtail's frontend cache
     purges the product's own URL from the CDN; the catalogue (with its category pages)
@@ -188,6 +200,7 @@ def connections():
     from wagtail.models import Page, Site
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
+    from . import releases
     from .models import CatalogueIndexPage, ProductCategory, ProductPage, SupportTicket
     from .receivers import Connection
     from .search import signal_handlers as search
@@ -246,6 +259,22 @@ def connections():
             "catalogue_deleted_file",
             breaks="deleted products' files would stay in storage until cleanup_files finds them",
         ),
+        # Product versions (catalogue.releases): the current release's main file follows
+        # ProductPage.file; a removed release file leaves storage after the commit.
+        Connection(
+            post_save,
+            ProductPage,
+            releases.sync_main_file_of_saved_product,
+            "catalogue_release_main_file",
+            breaks="buyers would not see a product's new main file in their library's file list",
+        ),
+        Connection(
+            post_delete,
+            "catalogue.ProductFile",
+            releases.release_deleted_file,
+            "catalogue_release_file_deleted",
+            breaks="removed product files would stay in storage until cleanup_files finds them",
+        ),
         # The storefront search (catalogue.search): a product's rows follow its live state.
         Connection(
             post_save,
@@ -296,6 +325,11 @@ def connections():
         Connection(
             post_save, settings.AUTH_USER_MODEL, expire_cached_pages_of_seller, "catalogue_page_cache_seller_renamed"
         ),
+        # Storefronts (catalogue.storefronts): made with a seller's first live product;
+        # product pages show the shop name, so a profile change purges the cached pages.
+        Connection(post_save, ProductPage, make_storefront_of_seller, "catalogue_storefront_made"),
+        Connection(post_save, "catalogue.SellerProfile", expire_cached_pages, "catalogue_page_cache_profile_saved"),
+        Connection(post_delete, "catalogue.SellerProfile", expire_cached_pages, "catalogue_page_cache_profile_deleted"),
         Connection(page_published, ProductPage, purge_listings_from_frontend_cache, "catalogue_cdn_published"),
         Connection(page_unpublished, ProductPage, purge_listings_from_frontend_cache, "catalogue_cdn_unpublished"),
         # Support tickets: email the other side of a new ticket or reply, and each newly

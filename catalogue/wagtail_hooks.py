@@ -28,7 +28,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_payouts, admin_views
+from . import admin_payouts, admin_reviews, admin_views
 from .extensions import SYNC_STATE, product_sync_provider
 from .formatting import format_money
 from .models import (
@@ -42,6 +42,7 @@ from .models import (
     OrderStatus,
     ProductCategory,
     ProductPage,
+    Review,
     SupportTicket,
     TicketStatus,
 )
@@ -374,6 +375,12 @@ class SupportTicketViewSet(SnippetViewSet):
 
 
 register_snippet(SupportTicketViewSet)
+
+
+# REVIEWS (catalogue/admin_reviews.py): editors hide a buyer's review, with the reason, or
+# show it again; never add or delete one. The policy is registered before the viewset.
+register_permission_policy(Review, admin_reviews.ReviewPermissionPolicy(Review))
+register_snippet(admin_reviews.ReviewViewSet)
 
 
 # ORDERS

@@ -10,9 +10,11 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from catalogue import discounts, orders
@@ -51,7 +53,7 @@ def _product_id_if_sellable(product):
     return record.product_id
 
 
-def start_checkout(customer, product, referral_code="", amount=None, discount_code=""):
+def start_checkout(customer, product, referral_code="", amount=None, discount_code="", guest_email=""):
     """Answer the Dodo checkout URL for the customer buying the product.
 
     ``amount`` is what the buyer chose for a pay-what-you-want product (checked by
@@ -59,10 +61,21 @@ def start_checkout(customer, product, referral_code="", amount=None, discount_co
     ``discount_code`` is what the buyer typed in the buy box (checked here, then carried
     by the checkout session); raises ``discounts.DiscountRefused`` when it cannot be used.
 
+    A visitor who is not signed in buys with only ``guest_email`` (checked and counted
+    by ``accounts.guest``; ``customer`` is then anonymous): the order waits without an
+    account, and Dodo's session is for a customer with that email, which Dodo finds or
+    creates. No account of ours is looked at or made before the payment succeeds
+    (``fulfilment``), so the answer never tells whether the address has one.
+
     Raises ``orders.PurchaseRefused`` (not for sale, own product, already owned) or
     ``CheckoutUnavailable`` (Dodo not in step or not reachable).
     """
-    orders.check_can_buy(customer, product)
+    if guest_email:
+        customer = None
+    else:
+        orders.check_can_buy(customer, product)
+    if customer is None and not product.live:
+        raise orders.PurchaseRefused(_("This product is not for sale at the moment."))
     discount = usable_discount(discount_code, product) if discount_code.strip() else None
     product_id = _product_id_if_sellable(product)
     if product_id is None:
@@ -73,13 +86,19 @@ def start_checkout(customer, product, referral_code="", amount=None, discount_co
         raise CheckoutUnavailable(
             _("This product is being updated right now, so it can't be bought for a minute. Please try again shortly.")
         )
-    try:
-        customer_id = sync.ensure_customer_id(customer)
-    except DodoError as error:
-        logger.warning("User #%s: checkout refused, no Dodo customer: %s", customer.pk, error)
-        raise CheckoutUnavailable(_("Payments are unavailable right now. Nothing was charged; please try again.")) from error
+    if customer is None:
+        # Dodo's NewCustomer shape: it attaches the session to its customer with this email.
+        session_customer = {"email": guest_email}
+    else:
+        try:
+            session_customer = {"customer_id": sync.ensure_customer_id(customer)}
+        except DodoError as error:
+            logger.warning("User #%s: checkout refused, no Dodo customer: %s", customer.pk, error)
+            raise CheckoutUnavailable(
+                _("Payments are unavailable right now. Nothing was charged; please try again.")
+            ) from error
 
-    order = orders.open_order(customer, product, referral_code=referral_code, amount=amount)
+    order = orders.open_order(customer, product, referral_code=referral_code, amount=amount, guest_email=guest_email)
     _note_discount_code(order, discount.code if discount else "")
     url = _fresh_checkout_url(order)
     if url:
@@ -88,7 +107,7 @@ def start_checkout(customer, product, referral_code="", amount=None, discount_co
         # Another click is asking Dodo for this order's session right now: use its answer.
         return _wait_for_session(order)
     try:
-        return _create_session(order, customer, customer_id, product, product_id)
+        return _create_session(order, session_customer, product, product_id)
     finally:
         Order.objects.filter(pk=order.pk).update(checkout_lease_until=None)
 
@@ -167,23 +186,54 @@ def _cart_item(order, product, product_id):
     return item
 
 
-def _create_session(order, customer, customer_id, product, product_id):
-    return_url = f"{settings.SITE_URL}{reverse('dodo:checkout_return')}?order={order.pk}"
+# Signs the guest's return link: the return page shows a guest's order only with it.
+GUEST_RETURN_SALT = "dodo.checkout.guest-return"
+
+
+def guest_return_token(order_id):
+    """The token on a guest order's return URL (the guest has no account to check)."""
+    return signing.dumps(order_id, salt=GUEST_RETURN_SALT)
+
+
+def order_id_from_guest_token(token):
+    """The order id a guest return token names, or None when it is forged or malformed."""
+    try:
+        value = signing.loads(token, salt=GUEST_RETURN_SALT)
+    except signing.BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def _return_url(order):
+    query = {"order": order.pk}
+    if order.customer_id is None:
+        query["guest"] = guest_return_token(order.pk)
+    return f"{settings.SITE_URL}{reverse('dodo:checkout_return')}?{urlencode(query)}"
+
+
+def _create_session(order, session_customer, product, product_id):
+    metadata = {"order_id": str(order.pk)}
+    if order.customer_id is not None:
+        metadata["user_id"] = str(order.customer_id)
     try:
         session = get_client().create_checkout_session(
             product_cart=[_cart_item(order, product, product_id)],
-            customer={"customer_id": customer_id},
-            return_url=return_url,
+            customer=session_customer,
+            return_url=_return_url(order),
             cancel_url=f"{settings.SITE_URL}{product.url}",
             feature_flags=checkout_feature_flags(product),
             discount_code=order.discount_code or None,
-            metadata={"order_id": str(order.pk), "user_id": str(customer.pk)},
+            metadata=metadata,
         )
     except DodoError as error:
         logger.warning("Order #%s: Dodo checkout session failed: %s", order.pk, error)
-        raise CheckoutUnavailable(_("Payments are unavailable right now. Nothing was charged; please try again.")) from error
+        raise CheckoutUnavailable(
+            _("Payments are unavailable right now. Nothing was charged; please try again.")
+        ) from error
     Order.objects.filter(pk=order.pk).update(
-        dodo_checkout_session_id=session["session_id"], dodo_checkout_url=session["checkout_url"], updated_at=timezone.now()
+        dodo_checkout_session_id=session["session_id"],
+        dodo_checkout_url=session["checkout_url"],
+        updated_at=timezone.now(),
     )
     logger.info("Order #%s: checkout session %s started", order.pk, session["session_id"])
     return session["checkout_url"]

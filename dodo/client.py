@@ -306,10 +306,13 @@ class DodoClient:
         *,
         json: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
+        accept: str | None = None,
     ) -> Any:
         """Send one API call (with retries when allowed) and decode the answer.
 
         Returns the decoded JSON body, or ``None`` when Dodo answers 2xx with no body.
+        With ``accept`` (a media type such as ``application/pdf``), that type is asked
+        for and the body is returned as bytes, undecoded.
         Each attempt first waits for a rate-limit slot (:func:`dodo.ratelimit.acquire`).
         """
         config = load_settings()
@@ -317,7 +320,7 @@ class DodoClient:
         url = config.base_url + path
         headers = {
             "Authorization": f"Bearer {config.api_key}",
-            "Accept": "application/json",
+            "Accept": accept or "application/json",
         }
         idempotent = method in RETRYABLE_METHODS
         attempts = 1 + config.max_retries
@@ -372,7 +375,7 @@ class DodoClient:
                     (time.monotonic() - started) * 1000,
                 )
                 if 200 <= status < 300:
-                    return self._decode(method, path, response)
+                    return response.content if accept else self._decode(method, path, response)
                 if status == 429 or status >= 500:
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     error_class = DodoRateLimited if status == 429 else DodoUnavailable
@@ -506,11 +509,16 @@ class DodoClient:
         tax_inclusive: bool = False,
         pay_what_you_want: bool = False,
         suggested_price_cents: int | None = None,
+        license_key_enabled: bool = False,
+        license_key_activations_limit: int | None = None,
+        license_key_duration_days: int | None = None,
     ) -> dict[str, Any]:
         """``POST /products``: create a one-time-price product; returns the ``Product``.
 
         ``price_cents`` is in integer minor units of ``currency`` (see :meth:`_price`,
-        which also explains ``pay_what_you_want`` and ``suggested_price_cents``).
+        which also explains ``pay_what_you_want`` and ``suggested_price_cents``). With
+        ``license_key_enabled`` Dodo issues every buyer a license key (see
+        :meth:`_license_fields`); without it no license field is sent.
         Retried only after a 429: after any other :class:`DodoUnavailable` the product
         may exist anyway, so look for it with :meth:`find_product_by_metadata` before
         creating again.
@@ -522,7 +530,22 @@ class DodoClient:
             "tax_category": tax_category,
             "metadata": metadata,
         }
+        if license_key_enabled:
+            body.update(self._license_fields(True, license_key_activations_limit, license_key_duration_days))
         return self.request("POST", "/products", json=body)
+
+    @staticmethod
+    def _license_fields(enabled: bool, activations_limit: int | None, duration_days: int | None) -> dict[str, Any]:
+        """Dodo's product license-key fields: ``license_key_activations_limit`` (``None``:
+        no limit) and ``license_key_duration`` as ``{count, interval: "Day"}`` (``None``:
+        the key never expires). A disabled product sends only ``license_key_enabled``."""
+        if not enabled:
+            return {"license_key_enabled": False}
+        return {
+            "license_key_enabled": True,
+            "license_key_activations_limit": activations_limit,
+            "license_key_duration": {"count": duration_days, "interval": "Day"} if duration_days else None,
+        }
 
     def get_product(self, product_id: str) -> dict[str, Any]:
         """``GET /products/{id}``: the ``Product`` (archived ones too)."""
@@ -576,12 +599,17 @@ class DodoClient:
         tax_inclusive: bool = False,
         pay_what_you_want: bool = False,
         suggested_price_cents: int | None = None,
+        license_key_enabled: bool | None = None,
+        license_key_activations_limit: int | None = None,
+        license_key_duration_days: int | None = None,
     ) -> None:
         """``PATCH /products/{id}`` with the given fields only (``None`` = unchanged).
 
         ``price_cents`` (integer minor units of ``currency``), ``currency``,
         ``tax_inclusive``, ``pay_what_you_want`` and ``suggested_price_cents`` go
-        together, as Dodo's price object replaces all of them.
+        together, as Dodo's price object replaces all of them. So do
+        ``license_key_enabled`` and its limit and duration: when it is given, a ``None``
+        limit or duration is sent as ``null`` (no limit, never expires).
         """
         if (price_cents is None) != (currency is None):
             raise ValueError("update_product() needs price_cents and currency together")
@@ -600,6 +628,10 @@ class DodoClient:
             body["tax_category"] = tax_category
         if metadata is not None:
             body["metadata"] = metadata
+        if license_key_enabled is not None:
+            body.update(
+                self._license_fields(license_key_enabled, license_key_activations_limit, license_key_duration_days)
+            )
         self.request("PATCH", _path("/products/{}", product_id), json=body)
 
     def archive_product(self, product_id: str) -> None:
@@ -782,6 +814,28 @@ class DodoClient:
             ),
             "payment",
         )
+
+    def get_payment_invoice(self, payment_id: str) -> bytes:
+        """``GET /invoices/payments/{payment_id}``: Dodo's invoice for a payment, as PDF bytes.
+
+        Dodo is the merchant of record, so this is the buyer's legal invoice (with the
+        tax it charged). :class:`DodoNotFound` when Dodo has no such payment.
+        """
+        return self.request("GET", _path("/invoices/payments/{}", payment_id), accept="application/pdf")
+
+    # -- license keys ----------------------------------------------------------------
+
+    def get_license_key(self, license_key_id: str) -> dict[str, Any]:
+        """``GET /license_keys/{id}``: the ``LicenseKey`` (``key``, ``status``, limits)."""
+        return self.request("GET", _path("/license_keys/{}", license_key_id))
+
+    def disable_license_key(self, license_key_id: str) -> dict[str, Any]:
+        """``PATCH /license_keys/{id}`` ``{"disabled": true}``: the key stops activating and
+        validating; returns the updated ``LicenseKey`` (``status`` ``disabled``).
+
+        Idempotent, so it is retried like every PATCH.
+        """
+        return self.request("PATCH", _path("/license_keys/{}", license_key_id), json={"disabled": True})
 
     # -- refunds and disputes --------------------------------------------------------
 

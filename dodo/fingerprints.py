@@ -28,7 +28,18 @@ def customer_payload(user):
 
 # The Dodo-facing fields of a product page: a change to anything else sends nothing.
 PRODUCT_FIELDS = frozenset(
-    {"title", "summary", "price", "selling_price", "pay_what_you_want", "suggested_price", "tax_category"}
+    {
+        "title",
+        "summary",
+        "price",
+        "selling_price",
+        "pay_what_you_want",
+        "suggested_price",
+        "tax_category",
+        "license_key_enabled",
+        "license_key_activation_limit",
+        "license_key_duration_days",
+    }
 )
 
 
@@ -42,8 +53,9 @@ def product_payload(page):
     setting changes every fingerprint, so every product is updated on Dodo.
 
     A pay-what-you-want product adds Dodo's ``pay_what_you_want`` and its suggestion
-    (``price_cents`` is then the minimum); they are left out otherwise, so the
-    fingerprints of other products stay what they were.
+    (``price_cents`` is then the minimum), and a product that issues license keys adds
+    ``license_key_enabled`` with its activation limit and duration in days; they are
+    left out otherwise, so the fingerprints of other products stay what they were.
     """
     payload = {
         "name": page.title[:NAME_MAX],
@@ -56,4 +68,10 @@ def product_payload(page):
     if page.pay_what_you_want:
         payload["pay_what_you_want"] = True
         payload["suggested_price_cents"] = page.suggested_price_minor
+    if page.license_key_enabled:
+        # Dodo then issues each buyer a key (license_key.created); left out otherwise,
+        # like pay-what-you-want, so other products' fingerprints stay what they were.
+        payload["license_key_enabled"] = True
+        payload["license_key_activations_limit"] = page.license_key_activation_limit
+        payload["license_key_duration_days"] = page.license_key_duration_days
     return payload

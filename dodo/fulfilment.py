@@ -19,12 +19,14 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
+from accounts import guest
 from catalogue import orders
 from catalogue.models import Order, OrderStatus
 from catalogue.money import UnknownCurrency, from_minor
 
 from .client import get_client
-from .models import DodoProduct, WebhookEvent, WebhookEventStatus
+from .fingerprints import fingerprint
+from .models import DodoCustomer, DodoProduct, SyncStatus, WebhookEvent, WebhookEventStatus
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +151,8 @@ def apply_payment(payment):
         if order is None:
             raise UnmatchedPayment(f"payment {payment_id}: no order of ours")
         if status == "succeeded":
+            if order.customer_id is None:
+                _give_guest_order_its_account(order, payment)
             try:
                 charge = charge_from_payment(payment)
             except UnknownCurrency as error:
@@ -163,11 +167,67 @@ def apply_payment(payment):
                     order.save()
                 orders.flag_for_review(order, f"Payment {payment_id} needs a look: " + "; ".join(problems))
                 return "flagged"
-            return "paid" if orders.mark_paid(order, payment_id, charge) else "unchanged"
+            if not orders.mark_paid(order, payment_id, charge):
+                return "unchanged"
+            _flag_unusual_guest_purchase(order)
+            return "paid"
         if status in (OrderStatus.FAILED, OrderStatus.CANCELLED):
             return status if orders.mark_unsuccessful(order, status, payment_id) else "unchanged"
     # processing, requires_customer_action, ...: nothing to do until it settles.
     return f"waiting ({status})"
+
+
+def _give_guest_order_its_account(order, payment):
+    """A succeeded payment for an order bought with only an email: the (locked) order
+    goes to the account for that address (made inactive, with no password, if there is
+    none; see ``accounts.guest``), and the address is sent a sign-in link once this
+    commits. The address is the one typed on our site (``guest_email``), never what the
+    payment says.
+
+    An account holds one open order per product: an open order of its own for this
+    product is cancelled (it paid through this one; should that checkout be paid too,
+    the late success still settles it, as for any cancelled order).
+    """
+    customer = payment.get("customer") or {}
+    same_person = str(customer.get("email") or "").strip().lower() == order.guest_email.lower()
+    # The name the buyer gave Dodo's page (if it is for this address) names a new account.
+    name = str(customer.get("name") or "") if same_person else ""
+    user, created = guest.account_for_guest_order(order.guest_email, name=name)
+    if created and same_person:
+        _adopt_dodo_customer(user, customer)
+    if order.status == OrderStatus.PENDING:
+        for other_id in Order.objects.open_for(user, order.product).values_list("pk", flat=True):
+            other = orders.locked_order(other_id)
+            if other is not None:
+                orders.mark_unsuccessful(other, OrderStatus.CANCELLED)
+    order.customer = user
+    order.save(update_fields=["customer", "updated_at"])
+    logger.info("Order #%s: bought with an email, goes to user #%s%s", order.pk, user.pk, " (new)" if created else "")
+    guest.send_sign_in_link_on_commit(user.pk, order.pk)
+
+
+def _adopt_dodo_customer(user, customer):
+    """A new account from a guest's payment: its Dodo customer is the one the checkout
+    made for the address (the payment's ``customer``), so sync does not make a second;
+    with the name Dodo holds, sync finds nothing to update either."""
+    customer_id = customer.get("customer_id")
+    if not customer_id or DodoCustomer.objects.filter(customer_id=customer_id).exists():
+        return  # the ordinary sync (queued by the account's creation) makes or finds it
+    sent = {"email": customer.get("email"), "name": customer.get("name")}
+    DodoCustomer.objects.filter(user=user, customer_id=None).update(
+        customer_id=customer_id, sent_fingerprint=fingerprint(sent), sync_status=SyncStatus.SYNCED
+    )
+
+
+def _flag_unusual_guest_purchase(order):
+    """A payment by email that went to an account which already owned the product, or
+    which sells it: granted (it was paid), and flagged so an editor can refund it."""
+    if not order.guest_email:
+        return
+    if order.seller_id == order.customer_id:
+        orders.flag_for_review(order, "Bought with the seller's own email, without signing in: consider a refund.")
+    elif Order.objects.for_customer(order.customer).paid().filter(product=order.product).exclude(pk=order.pk).exists():
+        orders.flag_for_review(order, "Bought again with the email of an account that owns it: consider a refund.")
 
 
 def _order_for_payment_id(payment_id, what):

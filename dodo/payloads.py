@@ -1,7 +1,7 @@
 """Checking the shape of what Dodo sends before anything acts on it.
 
 A webhook is signed by Dodo, but its ``data`` still has to be the object its type says
-(a Payment, a Refund, a Dispute) with the fields we act on: a payment without its id
+(a Payment, a Refund, a Dispute, a LicenseKey) with the fields we act on: a payment without its id
 must not mark an order paid with an empty id. Each check answers the data unchanged or
 raises :class:`MalformedPayload` with a reason fit for the event log; the webhook then
 answers 400 and keeps the event with that reason. The field names and types are those
@@ -112,8 +112,28 @@ def check_dispute(data):
     return data
 
 
+def check_license_key(data):
+    """A ``LicenseKey``: its id, the key string and the payment it was issued for."""
+    _require_id(data, "id")
+    _require_id(data, "payment_id")
+    key = data.get("key")
+    if not isinstance(key, str) or not key.strip():
+        raise MalformedPayload(f"`key` must be a non-empty string, not {key!r}"[:300])
+    if len(key) > 200:
+        raise MalformedPayload("`key` is longer than 200 characters")
+    _optional(data, "status", str)
+    _optional(data, "activations_limit", int)
+    _optional(data, "expires_at", str)
+    return data
+
+
 # Which check each event family's data must pass, by the prefix of its type.
-CHECKS = {"payment.": check_payment, "refund.": check_refund, "dispute.": check_dispute}
+CHECKS = {
+    "payment.": check_payment,
+    "refund.": check_refund,
+    "dispute.": check_dispute,
+    "license_key.": check_license_key,
+}
 
 
 def check_event(payload):

@@ -5,7 +5,7 @@ fixture loading (``raw``), decide whether Dodo needs to hear about the change, a
 enqueue a task after the commit. They never call Dodo themselves.
 """
 
-from . import sync, tasks
+from . import licenses, sync, tasks
 from .fingerprints import PRODUCT_FIELDS
 from .models import DodoCustomer, DodoDiscount, DodoProduct, current_environment
 
@@ -112,6 +112,20 @@ def queue_dodo_discount_delete(sender, instance, **kwargs):
         tasks.enqueue_on_commit(tasks.sync_discount, instance.pk)
 
 
+def store_waiting_license_key(sender, order, **kwargs):
+    """An order became paid: a license key that arrived before its payment is stored now,
+    in the same transaction, so the receipt carries it."""
+    licenses.apply_waiting_keys(order)
+
+
+def queue_license_key_revocation(sender, order, full=True, **kwargs):
+    """A full refund or a lost dispute: the order's license key is disabled on Dodo after
+    the commit. A partial refund (``full`` False) keeps it."""
+    if not full or not order.license_key_id or order.license_key_disabled_at is not None:
+        return
+    tasks.enqueue_on_commit(tasks.disable_license_key, order.pk)
+
+
 def connections():
     """Every receiver of this app, as ``DodoConfig.ready()`` connects it (through the
     wrapper in ``catalogue.receivers``); ``breaks`` marks those the marketplace cannot
@@ -122,6 +136,7 @@ def connections():
 
     from catalogue.models import DiscountCode, ProductPage
     from catalogue.receivers import Connection
+    from catalogue.signals import order_charged_back, order_paid, order_refunded
 
     checkout = "products would not reach Dodo, so checkout fails for them"
     return [
@@ -170,5 +185,20 @@ def connections():
             queue_dodo_discount_delete,
             "dodo_discount_delete",
             breaks="deleted discount codes would keep working on Dodo",
+        ),
+        Connection(order_paid, None, store_waiting_license_key, "dodo_store_waiting_license_key"),
+        Connection(
+            order_refunded,
+            None,
+            queue_license_key_revocation,
+            "dodo_revoke_license_key_on_refund",
+            breaks="refunded buyers would keep working license keys",
+        ),
+        Connection(
+            order_charged_back,
+            None,
+            queue_license_key_revocation,
+            "dodo_revoke_license_key_on_chargeback",
+            breaks="charged-back buyers would keep working license keys",
         ),
     ]

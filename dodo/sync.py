@@ -247,6 +247,10 @@ def _product_step(client, record, page):
             tax_inclusive=payload["tax_inclusive"],
             pay_what_you_want=payload.get("pay_what_you_want", False),
             suggested_price_cents=payload.get("suggested_price_cents"),
+            # Always said, so turning license keys off reaches Dodo too.
+            license_key_enabled=payload.get("license_key_enabled", False),
+            license_key_activations_limit=payload.get("license_key_activations_limit"),
+            license_key_duration_days=payload.get("license_key_duration_days"),
             metadata=_product_metadata(page),
         )
         record.save_fields(sent_fingerprint=wanted, title=page.title)

@@ -1,4 +1,5 @@
-"""Background tasks that talk to Dodo; they take primitive ids and call ``dodo.sync``.
+"""Background tasks that talk to Dodo; they take primitive ids and call ``dodo.sync``
+(or ``dodo.licenses``, whose late-key email is here too, beside the key it hands over).
 
 Tasks run on the "db" task backend alias: immediately after the commit in development and
 tests, from the database queue with ``manage.py run_worker`` in production. Where the
@@ -12,12 +13,13 @@ import logging
 from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from . import sync
-from .exceptions import DodoError, DodoSyncFailed
+from .exceptions import DodoError, DodoSyncFailed, DodoUnavailable
 from .models import LEASE, DodoCustomer, DodoDiscount, DodoProduct
 
 logger = logging.getLogger(__name__)
@@ -115,6 +117,63 @@ def sync_discount(code_key):
     )
 
 
+# LICENSE KEYS (dodo.licenses)
+
+# Attempts at disabling a key before the task gives up; reconciliation then keeps trying.
+LICENSE_DISABLE_MAX_ATTEMPTS = 8
+
+
+@task(backend="db")
+def disable_license_key(order_id, attempt=1):
+    """Disable the license key of a fully refunded or charged-back order on Dodo.
+
+    When Dodo cannot be reached, the task re-enqueues itself (where the backend can
+    defer) after the sync backoff (30 s doubling to 1 h, or Dodo's ``Retry-After``) and
+    raises, so its result says FAILED; the scheduled reconciliation disables whatever is
+    still enabled after the last attempt.
+    """
+    from . import licenses
+    from .models import retry_delay
+
+    try:
+        return licenses.disable_key(order_id)
+    except DodoError as error:
+        transient = isinstance(error, DodoUnavailable)
+        logger.warning("Order #%s: license key not disabled (attempt %d): %s", order_id, attempt, error)
+        if transient and attempt < LICENSE_DISABLE_MAX_ATTEMPTS and disable_license_key.get_backend().supports_defer:
+            delay = max(retry_delay(attempt), error.retry_after or 0)
+            disable_license_key.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+                order_id, attempt=attempt + 1
+            )
+        raise
+
+
+@task(backend="db", takes_context=True)
+def send_license_key_email(context, order_id, attempt=1):
+    """Email the buyer the license key that arrived after their receipt was sent."""
+    from django.urls import reverse
+
+    from catalogue.emails import send_email_from_task
+    from catalogue.models import Order
+
+    order = Order.objects.select_related("customer", "product").filter(pk=order_id).first()
+    if order is None or order.customer is None or not order.license_key or order.license_key_disabled_at:
+        return False
+    site = settings.SITE_URL
+    template_context = {
+        "order": order,
+        "user": order.customer,
+        "library_url": f"{site}{reverse('portal:products')}",
+    }
+    return send_email_from_task(
+        context,
+        "catalogue/emails/license_key",
+        template_context,
+        [order.customer.email],
+        about=f"Order #{order.pk}: license key",
+    )
+
+
 # RECONCILIATION: a periodic task enqueued by the task workers from settings.TASK_SCHEDULE
 # ("dodo-reconcile", every DODO_RECONCILE_INTERVAL seconds; catalogue.worker.schedule).
 
@@ -129,9 +188,13 @@ def reconcile_with_dodo():
     from . import reconcile
 
     try:
+        from . import licenses
+
         results = {
             "payments": reconcile.reconcile_payments(),
             "syncs": reconcile.reconcile_all(due_only=True),
+            # Keys of refunded or charged-back orders whose revocation never got through.
+            "license_keys": licenses.disable_outstanding(),
         }
     except DodoError as error:
         logger.warning("Dodo reconciliation failed, the next scheduled run tries again: %s", error)

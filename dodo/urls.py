@@ -11,4 +11,7 @@ urlpatterns = [
     # A seller refunding a buyer: under the seller portal's /seller/orders/<pk>/, but
     # here because it asks Dodo (the portal's own URLs never reach Dodo).
     path("seller/orders/<int:pk>/refund/", seller_views.refund, name="seller_refund"),
+    # A buyer's invoice: under the customer portal's /account/orders/, but here because
+    # it is fetched from Dodo.
+    path("account/orders/<int:pk>/invoice/", views.invoice, name="order_invoice"),
 ]

@@ -7,7 +7,7 @@ delivery fail (answered with a 5xx, so Dodo retries, and recorded on the event),
 unmatched and acknowledged). Types without a handler are stored and ignored.
 """
 
-from . import fulfilment
+from . import fulfilment, licenses
 
 HANDLERS = {}
 
@@ -46,3 +46,9 @@ def handle_refund(data):
 def handle_dispute(data):
     # The dispute's own status decides, whatever the event was called.
     return fulfilment.apply_dispute(data)
+
+
+@handles(licenses.LICENSE_KEY_CREATED)
+def handle_license_key(data):
+    # Kept on the order of its payment; may come before the payment (dodo.licenses).
+    return licenses.apply_license_key(data)

@@ -100,13 +100,15 @@ class CategoryGridBlock(blocks.StructBlock):
         counting the live products of every category here read the whole product table
         on each visit to the home page.
         """
-        categories = ProductCategory.objects.annotate(product_count=F("live_product_count"))
+        # Empty categories are never shown, chosen or not: their pages answer 404
+        # (CatalogueIndexPage.categories_with_urls), and a shopper expects products behind a tile.
+        categories = ProductCategory.objects.annotate(product_count=F("live_product_count")).filter(product_count__gt=0)
         chosen_ids = [category.pk for category in value["categories"] if category is not None]
         if chosen_ids:
             by_id = {category.pk: category for category in categories.filter(pk__in=chosen_ids)}
             result = [by_id[pk] for pk in chosen_ids if pk in by_id]
         else:
-            result = list(categories.filter(product_count__gt=0).order_by("name"))
+            result = list(categories.order_by("name"))
         index_page = CatalogueIndexPage.objects.live().first() if result else None
         for category in result:
             category.url = index_page.category_url(category) if index_page else ""

@@ -1,4 +1,5 @@
-"""Builds the minimal Wagtail tree the site needs: root -> HomePage -> CatalogueIndexPage.
+"""Builds the minimal Wagtail tree the site needs: root -> HomePage -> CatalogueIndexPage,
+and (``bootstrap_site``, ``seed_demo``) the legal pages beside the catalogue.
 
 Used by ``bootstrap_site`` (a new deploy), ``seed_demo`` and the test fixtures
 (live-server tests flush the database, data-migration rows included, so the tree has to
@@ -14,6 +15,7 @@ from wagtail.models import Collection, Locale, Page, Site
 
 from catalogue.models import CatalogueIndexPage
 
+from .legal import ensure_legal_pages
 from .models import HomePage
 
 DEFAULT_HOME_BODY = [
@@ -41,7 +43,8 @@ DEFAULT_HOME_BODY = [
             "heading": "Sell what you make",
             "text": "List a product in minutes. We handle checkout, tax and delivery.",
             "button_text": "Open a seller account",
-            "button_link": "/accounts/register/",
+            # A signed-in customer following it is sent to "open a shop" (accounts.views.RegisterView).
+            "button_link": "/accounts/register/?role=seller",
         },
     },
 ]
@@ -72,7 +75,9 @@ def ensure_site_tree():
 
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
-        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Brightshelf")
+        Site.objects.create(
+            hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Brightshelf"
+        )
     elif site.root_page_id != home.pk:
         site.root_page = home
         site.save(update_fields=["root_page"])
@@ -98,7 +103,9 @@ def site_address(site_url):
     """
     parts = urlsplit(site_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ImproperlyConfigured(f"SITE_URL must be an http(s) address such as https://shop.example.com, not {site_url!r}.")
+        raise ImproperlyConfigured(
+            f"SITE_URL must be an http(s) address such as https://shop.example.com, not {site_url!r}."
+        )
     return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
 
 
@@ -109,10 +116,12 @@ def bootstrap_site(site_url=None, site_name=None):
 
     Idempotent: run it on every deploy. An existing default Site is moved to ``SITE_URL``
     (the address the shop is reached at is the environment's to say); pages editors have
-    changed are left as they are. Creates no users. Returns ``(home, index, site)``.
+    changed are left as they are, and a legal page is made only for a kind that has none
+    (``home.legal.ensure_legal_pages``). Creates no users. Returns ``(home, index, site)``.
     """
     hostname, port = site_address(site_url or settings.SITE_URL)
     home, index = ensure_site_tree()
+    ensure_legal_pages(home)
     site = Site.objects.get(is_default_site=True)
     wanted = {"hostname": hostname, "port": port, "site_name": site_name or settings.MARKETPLACE_NAME}
     changed = [field for field, value in wanted.items() if getattr(site, field) != value]

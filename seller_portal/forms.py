@@ -31,7 +31,7 @@ from .codes import CODE_MAX_LENGTH, normalize_code, validate_code
 from .models import SellerCatalogue, ShortLink
 
 # Fields whose uploads a browser cannot put back into a re-shown form.
-UPLOAD_FIELDS = ("file", "cover")
+UPLOAD_FIELDS = ("file", "cover", "preview_file")
 HTML_TAG = re.compile(r"<[a-zA-Z/][^>]*>")
 PARAGRAPH_TAG = re.compile(r"</?p>|<br\s*/?>", re.IGNORECASE)
 
@@ -87,16 +87,36 @@ class ProductForm(forms.ModelForm):
             "tax_category",
             "cover",
             "file",
+            # Previews (catalogue.previews): a public free sample and a YouTube/Vimeo video.
+            "preview_file",
+            "video_url",
+            # License keys Dodo issues with every purchase (dodo.licenses).
+            "license_key_enabled",
+            "license_key_activation_limit",
+            "license_key_duration_days",
         ]
         labels = {
             "title": _("Product name"),
             "file": _("Product file"),
+            "preview_file": _("Free sample"),
+            "video_url": _("Video"),
             "pay_what_you_want": _("Let buyers pay what they want"),
+            "license_key_enabled": _("Give each buyer a license key"),
+            "license_key_activation_limit": _("Activations per key"),
+            "license_key_duration_days": _("Key valid for (days)"),
         }
         help_texts = {
             "title": _("Up to 100 characters, shown everywhere the product appears."),
+            "preview_file": _("Optional: a sample chapter or demo anyone may download from the product page. Public."),
+            "video_url": _("Optional: a YouTube or Vimeo address, e.g. https://www.youtube.com/watch?v=…"),
             "price": _("E.g. 19.00. Enter 0 to give the product away free (customers add it to their library)."),
             "suggested_price": _("Pay what you want only: the amount the buy box starts at, at least the price."),
+            "license_key_enabled": _(
+                "Dodo Payments issues a key with every purchase; buyers see it in their library and receipt. "
+                "A full refund or a lost dispute disables it."
+            ),
+            "license_key_activation_limit": _("How many devices one key may activate. Empty: no limit."),
+            "license_key_duration_days": _("Empty: the key never expires."),
         }
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
@@ -104,6 +124,8 @@ class ProductForm(forms.ModelForm):
             "selling_price": forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
             "suggested_price": forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
             "file": PrivateFileInput,
+            "license_key_activation_limit": forms.NumberInput(attrs={"min": "1", "step": "1", "inputmode": "numeric"}),
+            "license_key_duration_days": forms.NumberInput(attrs={"min": "1", "step": "1", "inputmode": "numeric"}),
         }
 
     def __init__(self, *args, **kwargs):

@@ -8,12 +8,17 @@ products, categories, links and discount codes, ``tests/catalogue/support/test_s
 
 from django.urls import path
 
-from . import earnings, views
+from . import earnings, reviews, views
+from .gallery import GalleryItemView, GalleryView
+from .profile import ProfileView
+from .releases import NewVersionView, ProductFileRemoveView, ProductFilesView
 
 app_name = "seller_portal"
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    # The storefront profile (seller_portal/profile.py): always the signed-in seller's own.
+    path("profile/", ProfileView.as_view(), name="profile"),
     # Products
     path("products/", views.ProductListView.as_view(), name="products"),
     path("products/new/", views.ProductCreateView.as_view(), name="product_create"),
@@ -21,6 +26,13 @@ urlpatterns = [
     path("products/<int:pk>/publish/", views.ProductPublishView.as_view(), name="product_publish"),
     path("products/<int:pk>/unpublish/", views.ProductUnpublishView.as_view(), name="product_unpublish"),
     path("products/<int:pk>/delete/", views.ProductDeleteView.as_view(), name="product_delete"),
+    # A product's gallery (seller_portal/gallery.py): add, move up or down, remove.
+    path("products/<int:pk>/gallery/", GalleryView.as_view(), name="product_gallery"),
+    path("products/<int:pk>/gallery/change/", GalleryItemView.as_view(), name="product_gallery_change"),
+    # A product's files and versions (seller_portal/releases.py): add, remove, publish a new version.
+    path("products/<int:pk>/files/", ProductFilesView.as_view(), name="product_files"),
+    path("products/<int:pk>/files/remove/", ProductFileRemoveView.as_view(), name="product_file_remove"),
+    path("products/<int:pk>/versions/new/", NewVersionView.as_view(), name="product_version_new"),
     # Categories
     path("categories/", views.CategoryListView.as_view(), name="categories"),
     path("categories/new/", views.CategoryCreateView.as_view(), name="category_create"),
@@ -38,6 +50,9 @@ urlpatterns = [
     # Orders (the refund form posts to dodo's seller_refund, /seller/orders/<pk>/refund/)
     path("orders/", views.OrderListView.as_view(), name="orders"),
     path("orders/<int:pk>/", views.OrderDetailView.as_view(), name="order_detail"),
+    # Reviews of the seller's products, with their public replies (seller_portal/reviews.py)
+    path("reviews/", reviews.ReviewListView.as_view(), name="reviews"),
+    path("reviews/<int:pk>/reply/", reviews.ReviewReplyView.as_view(), name="review_reply"),
     # Discount codes
     path("discounts/", views.DiscountListView.as_view(), name="discounts"),
     path("discounts/new/", views.DiscountFormView.as_view(), name="discount_create"),

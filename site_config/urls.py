@@ -4,6 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from catalogue.storefronts import StorefrontView
 from seller_portal.views import follow_short_link
 
 urlpatterns = [
@@ -26,6 +27,8 @@ if settings.DEBUG:
 urlpatterns += [
     # Sellers' short links: count the click, redirect to the product page.
     path("s/<str:code>/", follow_short_link, name="short_link"),
+    # Sellers' public storefronts (catalogue.storefronts).
+    path("sellers/<slug:slug>/", StorefrontView.as_view(), name="storefront"),
     # Wagtail's page serving last: it catches every path that nothing above claimed.
     path("", include(wagtail_urls)),
 ]

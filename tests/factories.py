@@ -254,3 +254,85 @@ def ledger_sale(seller, price, *, days_ago=0, title=None):
     row = ledger.record_sale(order, reference=order.dodo_payment_id)
     LedgerEntry.objects.filter(pk=row.pk).update(created_at=paid_at)
     return order
+
+
+# PREVIEWS AND STOREFRONTS (catalogue.previews, catalogue.storefronts)
+
+from catalogue.models import ProductGalleryImage, SellerProfile  # noqa: E402  (appended section)
+
+
+class ProductGalleryImageFactory(factory.django.DjangoModelFactory):
+    """A picture in a product's gallery (a row of the live page; needs ``site_tree``)."""
+
+    class Meta:
+        model = ProductGalleryImage
+
+    product = factory.SubFactory(ProductPageFactory)
+    image = factory.SubFactory(WagtailImageFactory)
+    caption = factory.Sequence(lambda n: f"Inside spread {n}")
+    sort_order = factory.Sequence(lambda n: n)
+
+
+class SellerProfileFactory(factory.django.DjangoModelFactory):
+    """A seller's storefront profile (``/sellers/<slug>/``)."""
+
+    class Meta:
+        model = SellerProfile
+
+    user = factory.SubFactory(SellerFactory)
+    slug = factory.Sequence(lambda n: f"shop-{n}")
+    shop_name = factory.Sequence(lambda n: f"Shop {n}")
+    bio = "Independent maker of useful things."
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # A seller's first live product already made their profile: set these fields on it.
+        user = kwargs.pop("user")
+        profile, _ = model_class.objects.update_or_create(user=user, defaults=kwargs)
+        return profile
+
+
+# REVIEWS (catalogue.reviews)
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    """A buyer's review, written as the portal writes it (``reviews.save_review``): the
+    buyer gets a paid order of the product first, and the product's rating is recounted.
+    ``hidden=True`` then hides it as an editor would. Needs ``site_tree``."""
+
+    class Meta:
+        model = "catalogue.Review"
+
+    product = factory.SubFactory(ProductPageFactory)
+    customer = factory.SubFactory(CustomerFactory)
+    rating = 5
+    title = factory.Sequence(lambda n: f"Great product {n}")
+    body = factory.Faker("sentence", nb_words=16)
+
+    @classmethod
+    def _create(cls, model_class, *args, product, customer, rating, title="", body="", hidden=False, **kwargs):
+        from catalogue import reviews
+
+        if not reviews.entitling_orders(customer, product).exists():
+            OrderFactory(customer=customer, product=product)
+        review, _ = reviews.save_review(customer, product, rating=rating, title=title, body=body)
+        if hidden:
+            review = reviews.set_hidden(review, True, kwargs.get("hidden_reason") or "Off topic")
+        return review
+
+
+# PRODUCT FILES AND VERSIONS (catalogue.releases)
+
+
+def product_upload(name="extra.pdf", data=PDF_BYTES):
+    """An uploaded file as a form would hand it to ``catalogue.releases``."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="application/pdf")
+
+
+def add_product_files(product, *names):
+    """Add PDF files called ``names`` to the product's current version; returns them."""
+    from catalogue import releases
+
+    return releases.add_files(product, [product_upload(name) for name in names])

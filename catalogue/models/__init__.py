@@ -27,8 +27,6 @@ from .orders import (
     OrderStatus,
 )
 from .payouts import Payout, PayoutDetails, PayoutMethod, PayoutQuerySet
-from .reviews import ProductRating, Review, ReviewQuerySet
-from .sellers import SellerProfile, SellerProfileQuerySet
 from .products import *  # noqa: F403
 from .products import (
     CatalogueIndexPage,
@@ -41,6 +39,9 @@ from .products import (
     TaxCategory,
     product_file_upload_to,
 )
+from .releases import ProductFile, ProductRelease, ReleaseNotice
+from .reviews import ProductRating, Review, ReviewQuerySet
+from .sellers import SellerProfile, SellerProfileQuerySet
 
 __all__ = [
     "LOST_DISPUTE_STATUSES",
@@ -68,6 +69,9 @@ __all__ = [
     "PayoutQuerySet",
     "ProductCategory",
     "ProductGalleryImage",
+    "ProductFile",
+    "ProductRelease",
+    "ReleaseNotice",
     "ProductRating",
     "Review",
     "ReviewQuerySet",

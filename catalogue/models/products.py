@@ -22,17 +22,18 @@ from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.images import get_image_model
-from modelcluster.fields import ParentalKey
 from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from ..money import to_minor
 from ..ownership import SELLER, OwnedQuerySet
+from ..previews import preview_context, validate_video_url
 from ..quota import check_storage_quota
 from ..slugs import unique_product_slug
 from ..storage import get_private_storage, private_upload_path
@@ -157,6 +158,18 @@ class ProductCategory(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        # The counter is written only by recount_live_products() (a queryset update). A
+        # full save of an instance read earlier would put its old count back, and an
+        # empty-looking category is hidden from shoppers (categories_with_urls).
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "live_product_count"
+            ]
+        return super().save(*args, **kwargs)
+
     def delete(self, *args, **kwargs):
         """Delete the category, or raise :class:`CategoryInUseError` if products use it."""
         count = self.products.count()
@@ -216,14 +229,15 @@ class ProductPageQuerySet(OwnedQuerySet, PageQuerySet):
     OWNER_FIELDS = {SELLER: "seller"}
 
     def with_card_data(self, cover_spec=CARD_COVER_SPEC):
-        """Load what a product card shows (seller, category, cover thumbnail) up front.
+        """Load what a product card shows (seller, category, rating, cover thumbnail) up front.
 
         Two queries in all, however many cards: the products with their seller, category
         and cover image joined, then the cover renditions of that size. Without this, every
         card would cost a query for each related object and one for its thumbnail.
         """
         rendition_model = get_image_model().get_rendition_model()
-        return self.select_related("seller", "category", "cover_image").prefetch_related(
+        # ``rating``: the card's ★ average and review count (no row: no reviews yet).
+        return self.select_related("seller", "category", "cover_image", "rating").prefetch_related(
             models.Prefetch(
                 "cover_image__renditions",
                 queryset=rendition_model.objects.filter(filter_spec=cover_spec),
@@ -272,7 +286,10 @@ class CatalogueIndexPage(RoutablePageMixin, Page):
             except Http404:
                 product = (
                     ProductPage.objects.child_of(self)
-                    .select_related("seller", "category", "cover_image")
+                    # seller_profile: the "by <shop>" link to the storefront, in the same query.
+                    .select_related("seller", "seller__seller_profile", "category", "cover_image")
+                    # Whether there is a gallery to read (catalogue.previews): none, no query.
+                    .annotate(has_gallery=models.Exists(ProductGalleryImage.objects.filter(product=OuterRef("pk"))))
                     .filter(slug=path_components[0])
                     .first()
                 )
@@ -328,8 +345,14 @@ class CatalogueIndexPage(RoutablePageMixin, Page):
         }
 
     def categories_with_urls(self):
-        """Every category, each with its page's ``url``, for the filters and chips."""
-        categories = list(ProductCategory.objects.all())
+        """The categories shoppers can browse, each with its page's ``url``, for the filters
+        and chips (and ``category_page``, which picks from them).
+
+        A category without live products is left out, so its page answers 404: shoppers
+        are never led to an empty shelf. Editors and sellers still see every category in
+        Wagtail admin and the seller portal, which do not read this list.
+        """
+        categories = list(ProductCategory.objects.filter(live_product_count__gt=0))
         for category in categories:
             category.url = self.category_url(category)
         return categories
@@ -526,6 +549,24 @@ class ProductPage(Page):
         ),
         FieldPanel("file", widget=PrivateFileInput),
         FieldPanel("featured"),
+        # LICENSE KEYS: issued by Dodo with each payment (dodo.licenses).
+        MultiFieldPanel(
+            [
+                FieldPanel("license_key_enabled"),
+                FieldRowPanel([FieldPanel("license_key_activation_limit"), FieldPanel("license_key_duration_days")]),
+            ],
+            heading=_("License keys"),
+            help_text=_("Dodo issues each buyer a key; a full refund or a lost dispute disables it."),
+        ),
+        # PREVIEWS: what shoppers see before buying (catalogue.previews).
+        MultiFieldPanel(
+            [
+                InlinePanel("gallery_images", label=_("Gallery image")),
+                FieldPanel("preview_file"),
+                FieldPanel("video_url"),
+            ],
+            heading=_("Previews"),
+        ),
     ]
 
     search_fields = Page.search_fields + [
@@ -654,8 +695,38 @@ class ProductPage(Page):
                 )
             )
         self._clean_pay_what_you_want(errors)
+        self._clean_license_keys(errors)
+        try:
+            # Checked here, not as a field validator: the address rules live in previews.py.
+            validate_video_url(self.video_url)
+        except ValidationError as error:
+            errors.setdefault("video_url", []).extend(error.error_list)
         if errors:
             raise ValidationError(errors)
+
+    def _clean_license_keys(self, errors):
+        """License keys: at least one activation and one day when set (empty means no
+        limit, never expires); Dodo issues keys with payments, so a free product has none."""
+        if self.license_key_activation_limit is not None and self.license_key_activation_limit < 1:
+            errors.setdefault("license_key_activation_limit", []).append(
+                ValidationError(
+                    _("Allow at least 1 activation, or leave it empty for no limit."), code="activation_limit_below_one"
+                )
+            )
+        if self.license_key_duration_days is not None and self.license_key_duration_days < 1:
+            errors.setdefault("license_key_duration_days", []).append(
+                ValidationError(
+                    _("A key must be valid for at least 1 day, or leave it empty so it never expires."),
+                    code="duration_below_one_day",
+                )
+            )
+        if self.license_key_enabled and isinstance(self.price, Decimal) and self.is_free:
+            errors.setdefault("license_key_enabled", []).append(
+                ValidationError(
+                    _("License keys come with a payment: a free product cannot issue them."),
+                    code="license_keys_on_free_product",
+                )
+            )
 
     def _clean_pay_what_you_want(self, errors):
         """Pay what you want: the price is the minimum, a suggestion is at least that,
@@ -776,12 +847,20 @@ class ProductPage(Page):
         if self.file and not self.file._committed:
             self.file_name = os.path.basename(self.file.name)[:255]
             self.file_size = self.file.size
+        if self.preview_file and not self.preview_file._committed:
+            # The sample's own name, offered as the free download's name.
+            self.preview_file_name = os.path.basename(self.preview_file.name)[:255]
+        elif not self.preview_file:
+            self.preview_file_name = ""
 
     def _store_new_file(self):
         """Write a newly attached file to private storage under a server-generated name."""
         if self.file and not self.file._committed:
             self._note_new_file()
             self.file.save(self.file.name, self.file.file, save=False)
+        if self.preview_file and not self.preview_file._committed:
+            self._note_new_file()
+            self.preview_file.save(self.preview_file.name, self.preview_file.file, save=False)
 
     # PAGE CONTENT
 
@@ -790,6 +869,8 @@ class ProductPage(Page):
         # Read only by the page's cached fragments (cover, share image): no query on a hit.
         context["cover"] = SimpleLazyObject(self.cover_renditions)
         context["related_products"] = self.related_products()
+        # The gallery, video and sample (catalogue.previews): read only by cached fragments.
+        context["previews"] = SimpleLazyObject(lambda: preview_context(self))
         # Routing through the catalogue index caches it as the parent: no query then.
         index_page = self.get_parent().specific if self.path else None
         context["catalogue_index"] = index_page

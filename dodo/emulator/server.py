@@ -10,7 +10,17 @@ Dodo API (``Authorization: Bearer <api key>``, else 401)
     ``GET /discounts/code/{code}``, ``POST /checkouts``, ``GET /checkouts/{id}``,
     ``GET /payments`` (newest first), ``GET /payments/{id}``,
     ``POST|GET /refunds`` (newest first), ``GET /refunds/{id}``,
-    ``GET /disputes`` (newest first), ``GET /disputes/{id}``.
+    ``GET /disputes`` (newest first), ``GET /disputes/{id}``,
+    ``GET|PATCH /license_keys/{id}`` (``{"disabled": true}`` disables a key),
+    ``GET /invoices/payments/{id}`` (``application/pdf``; no key needed, as on Dodo).
+    A paid product with ``license_key_enabled`` gets a key per payment, announced by
+    ``license_key.created`` after ``payment.succeeded`` (they may arrive in any order).
+
+Dodo's public license API (no key; the key string names the environment)
+    ``POST /licenses/activate`` ``{license_key, name}`` -> 201 instance (403 disabled or
+    expired, 422 at the activation limit, 404 unknown key), ``POST /licenses/validate``
+    ``{license_key, license_key_instance_id?}`` -> ``{"valid": bool}``,
+    ``POST /licenses/deactivate`` ``{license_key, license_key_instance_id}`` -> empty 200.
     Lists answer ``{"items": [...]}`` (``page_size`` at most 100, ``page_number`` from
     0). Errors are ``{"code", "message"}`` with Dodo's statuses: 400 not JSON, 401 bad
     key, 404 unknown id, 409 conflict, 410 gone, 422 invalid field or a refund/discount
@@ -259,6 +269,21 @@ def _number(body: dict[str, Any], key: str, default: float, *, low: float, high:
 
 Route = tuple[str, re.Pattern[str], Callable[..., Any]]
 _ID = r"([^/]+)"
+# API routes Dodo answers without an API key (``security: []`` in its spec).
+PUBLIC_API = re.compile(r"/licenses/(activate|validate|deactivate)|/invoices/payments/[^/]+")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An API answer that is not a plain 200 JSON body (a 201, a PDF)."""
+
+    status: int
+    body: bytes
+    content_type: str
+
+    @classmethod
+    def json(cls, status: int, data: Any) -> Answer:
+        return cls(status, json.dumps(data).encode(), "application/json")
 
 
 class EmulatorHandler(BaseHTTPRequestHandler):
@@ -420,11 +445,19 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             return
         try:
             if mode is None:
-                raise ApiError(401, "UNAUTHORIZED", "missing or invalid API key")
+                if not PUBLIC_API.fullmatch(path):
+                    raise ApiError(401, "UNAUTHORIZED", "missing or invalid API key")
+                # Dodo's license routes and invoice links need no key: the object they
+                # name tells the environment.
+                store = server.environments.store_for_public_call(path, self._json_body(raw) if raw else None)
             result = self._api_call(store, path, query, raw)
         except ApiError as exc:
             entry["status"] = exc.status
             raise
+        if isinstance(result, Answer):
+            entry["status"] = result.status
+            self._send(result.status, result.body, result.content_type)
+            return
         # Logged before answering, so a client that reads the log next sees the status.
         entry["status"] = 200
         if result is None:
@@ -561,6 +594,16 @@ def _api_routes() -> list[Route]:
         route("GET", "/refunds/{id}", lambda s, i, body, query: s.get_refund(i)),
         route("GET", "/disputes", lambda s, body, query: s.list_disputes(query)),
         route("GET", "/disputes/{id}", lambda s, i, body, query: s.get_dispute(i)),
+        route("GET", "/license_keys/{id}", lambda s, i, body, query: s.get_license_key(i)),
+        route("PATCH", "/license_keys/{id}", lambda s, i, body, query: s.update_license_key(i, body)),
+        route("POST", "/licenses/activate", lambda s, body, query: Answer.json(201, s.activate_license(body))),
+        route("POST", "/licenses/validate", lambda s, body, query: s.validate_license(body)),
+        route("POST", "/licenses/deactivate", lambda s, body, query: s.deactivate_license(body)),
+        route(
+            "GET",
+            "/invoices/payments/{id}",
+            lambda s, i, body, query: Answer(200, s.payment_invoice(i), "application/pdf"),
+        ),
     ]
 
 

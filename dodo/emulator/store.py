@@ -51,6 +51,8 @@ from .validation import (
     validate_discount_list_query,
     validate_discount_update,
     validate_dispute_list_query,
+    validate_license_key_update,
+    validate_license_request,
     validate_payment_list_query,
     validate_product_create,
     validate_product_list_query,
@@ -177,6 +179,8 @@ class Store:
         "discounts",
         "disputes",
         "ledgers",
+        "license_keys",
+        "license_instances",
     )
 
     def __init__(self, *, business_id: str, brand_id: str, checkout_base_url: str, mode: str = "test_mode") -> None:
@@ -218,6 +222,8 @@ class Store:
             self.ledgers: dict[str, dict[str, Any]] = {}
             self.refunds: dict[str, dict[str, Any]] = {}
             self.disputes: dict[str, dict[str, Any]] = {}
+            self.license_keys: dict[str, dict[str, Any]] = {}
+            self.license_instances: dict[str, dict[str, Any]] = {}
             self.deliveries: list[dict[str, Any]] = []
             self.requests: list[dict[str, Any]] = []
 
@@ -289,6 +295,9 @@ class Store:
             "updated_at": stamp,
             "is_recurring": False,
             "license_key_enabled": False,
+            "license_key_activations_limit": None,
+            "license_key_duration": None,
+            "license_key_activation_message": None,
             "credit_entitlements": [],
             "entitlements": [],
             "addons": [],
@@ -791,7 +800,11 @@ class Store:
             }
             session["payment_ids"].append(payment["payment_id"])
             result = copy.deepcopy(payment)
+            keys = self._issue_license_keys(payment) if succeeded else []
         self._emit("payment.succeeded" if succeeded else "payment.failed", result, "Payment")
+        # Dodo announces each key on its own; the two messages may arrive in any order.
+        for key in keys:
+            self._emit("license_key.created", key, "LicenseKey")
         return result
 
     def _payment_object(
@@ -891,7 +904,11 @@ class Store:
                     continue
                 chosen.append(payment)
             page = _page(chosen, filters["page_size"], filters["page_number"])
-            return {"items": [self._payment_list_item(payment) for payment in page]}
+            keyed = {key["payment_id"] for key in self.license_keys.values()}
+            items = [self._payment_list_item(payment) for payment in page]
+            for item in items:
+                item["has_license_key"] = item["payment_id"] in keyed
+            return {"items": items}
 
     @staticmethod
     def _payment_list_item(payment: dict[str, Any]) -> dict[str, Any]:
@@ -920,7 +937,7 @@ class Store:
         )
         item = {key: copy.deepcopy(payment.get(key)) for key in keys}
         disputes = payment["disputes"]
-        item["has_license_key"] = False
+        item["has_license_key"] = False  # list_payments fills it in from the keys
         item["dispute_status"] = disputes[-1]["dispute_status"] if disputes else None
         item["subscription_id"] = None
         return item
@@ -1247,6 +1264,186 @@ class Store:
             page = _page(chosen, filters["page_size"], filters["page_number"])
             return {"items": [{key: copy.deepcopy(d[key]) for key in _DISPUTE_LIST_FIELDS} for d in page]}
 
+    # -- license keys and invoices ---------------------------------------------------
+
+    def _issue_license_keys(self, payment: dict[str, Any]) -> list[dict[str, Any]]:
+        """A key for each line of a succeeded payment whose product issues keys, with
+        the product's activation limit and an expiry from its duration (a month is 30
+        days and a year 365 here). Answers the new ``LicenseKey`` objects (copies)."""
+        issued = []
+        for item in payment["product_cart"] or []:
+            product = self.products.get(item["product_id"])
+            if not product or not product.get("license_key_enabled"):
+                continue
+            created = datetime.now(UTC)
+            duration = product.get("license_key_duration")
+            expires_at = None
+            if duration:
+                days = {"Day": 1, "Week": 7, "Month": 30, "Year": 365}[duration["interval"]] * duration["count"]
+                expires_at = iso(created + timedelta(days=days))
+            key = {
+                "id": new_id("lic_"),
+                "brand_id": self.brand_id,
+                "business_id": self.business_id,
+                "created_at": iso(created),
+                "customer_id": payment["customer"]["customer_id"],
+                "instances_count": 0,
+                # Dodo's keys are UUID-shaped strings.
+                "key": "-".join(
+                    "".join(secrets.choice(_CODE_ALPHABET) for _ in range(size)) for size in (8, 4, 4, 4, 12)
+                ),
+                "product_id": item["product_id"],
+                "source": "auto",
+                "status": "active",
+                "activations_limit": product.get("license_key_activations_limit"),
+                "expires_at": expires_at,
+                "payment_id": payment["payment_id"],
+                "subscription_id": None,
+            }
+            self.license_keys[key["id"]] = key
+            issued.append(self._license_key_view(key))
+        return issued
+
+    @staticmethod
+    def _license_key_view(key: dict[str, Any]) -> dict[str, Any]:
+        """The ``LicenseKey`` as Dodo shows it now: a key past its expiry reads ``expired``."""
+        view = copy.deepcopy(key)
+        if view["status"] == "active" and view["expires_at"] and _when(view["expires_at"]) <= datetime.now(UTC):
+            view["status"] = "expired"
+        return view
+
+    def _license_key(self, license_key_id: str) -> dict[str, Any]:
+        try:
+            return self.license_keys[license_key_id]
+        except KeyError:
+            raise not_found("License key", license_key_id) from None
+
+    def get_license_key(self, license_key_id: str) -> dict[str, Any]:
+        """``GET /license_keys/{id}``."""
+        with self.lock:
+            return self._license_key_view(self._license_key(license_key_id))
+
+    def update_license_key(self, license_key_id: str, body: Any) -> dict[str, Any]:
+        """``PATCH /license_keys/{id}``: limit, ``disabled`` and expiry; answers the key.
+        A limit below the activations already made is a 422, as on Dodo."""
+        changes = validate_license_key_update(body)
+        with self.lock:
+            key = self._license_key(license_key_id)
+            limit = changes.get("activations_limit")
+            if limit is not None and limit < key["instances_count"]:
+                raise invalid(
+                    f"`activations_limit` {limit} is less than the key's {key['instances_count']} activations"
+                )
+            if "activations_limit" in changes:
+                key["activations_limit"] = limit
+            if "expires_at" in changes:
+                key["expires_at"] = changes["expires_at"]
+            if "disabled" in changes:
+                key["status"] = "disabled" if changes["disabled"] else "active"
+            return self._license_key_view(key)
+
+    def has_license_key(self, key_string: str) -> bool:
+        """Whether this environment issued the key (the public routes carry no API key)."""
+        with self.lock:
+            return self._key_by_string(key_string) is not None
+
+    def _key_by_string(self, key_string: str) -> dict[str, Any] | None:
+        return next((key for key in self.license_keys.values() if key["key"] == key_string), None)
+
+    def _usable_key(self, key_string: str) -> dict[str, Any]:
+        key = self._key_by_string(key_string)
+        if key is None:
+            raise ApiError(404, "NOT_FOUND", "License key not found")
+        return key
+
+    def activate_license(self, body: Any) -> dict[str, Any]:
+        """``POST /licenses/activate`` (public): a new instance of an active key, answered
+        201 as ``LicenseActivateResponse``; 404 unknown key, 403 disabled or expired, 422
+        once the activation limit is reached."""
+        fields = validate_license_request(body, instance="name")
+        with self.lock:
+            key = self._usable_key(fields["license_key"])
+            status = self._license_key_view(key)["status"]
+            if status != "active":
+                raise ApiError(403, "LICENSE_KEY_INACTIVE", f"License key is {status} and cannot be activated")
+            limit = key["activations_limit"]
+            if limit is not None and key["instances_count"] >= limit:
+                raise ApiError(
+                    422, "LICENSE_KEY_ACTIVATION_LIMIT_REACHED", f"License key activation limit ({limit}) reached"
+                )
+            instance = {
+                "id": new_id("lki_"),
+                "business_id": self.business_id,
+                "created_at": now_iso(),
+                "license_key_id": key["id"],
+                "name": fields["name"],
+            }
+            self.license_instances[instance["id"]] = instance
+            key["instances_count"] += 1
+            customer = self.customers.get(key["customer_id"]) or {}
+            product = self.products.get(key["product_id"]) or {}
+            return {
+                **copy.deepcopy(instance),
+                "customer": {
+                    "customer_id": key["customer_id"],
+                    "email": customer.get("email", ""),
+                    "name": customer.get("name", ""),
+                    "metadata": copy.deepcopy(customer.get("metadata") or {}),
+                    "phone_number": customer.get("phone_number"),
+                },
+                "product": {"product_id": key["product_id"], "name": product.get("name")},
+            }
+
+    def validate_license(self, body: Any) -> dict[str, Any]:
+        """``POST /licenses/validate`` (public): ``{"valid": bool}``; valid only for an
+        active, unexpired key (and, when given, an instance of that key)."""
+        fields = validate_license_request(body)
+        with self.lock:
+            key = self._key_by_string(fields["license_key"])
+            if key is None or self._license_key_view(key)["status"] != "active":
+                return {"valid": False}
+            instance_id = fields["license_key_instance_id"]
+            if instance_id is not None:
+                instance = self.license_instances.get(instance_id)
+                if instance is None or instance["license_key_id"] != key["id"]:
+                    return {"valid": False}
+            return {"valid": True}
+
+    def deactivate_license(self, body: Any) -> None:
+        """``POST /licenses/deactivate`` (public): frees one activation; 404 unknown key,
+        403 for an instance that is not the key's."""
+        fields = validate_license_request(body, instance="license_key_instance_id")
+        with self.lock:
+            key = self._usable_key(fields["license_key"])
+            instance = self.license_instances.get(fields["license_key_instance_id"])
+            if instance is None or instance["license_key_id"] != key["id"]:
+                raise ApiError(
+                    403, "FORBIDDEN", "License key instance not found or does not belong to this license key"
+                )
+            del self.license_instances[instance["id"]]
+            key["instances_count"] = max(key["instances_count"] - 1, 0)
+
+    def has_payment(self, payment_id: str) -> bool:
+        """Whether this environment holds the payment (the invoice route needs no key)."""
+        with self.lock:
+            return payment_id in self.payments
+
+    def payment_invoice(self, payment_id: str) -> bytes:
+        """``GET /invoices/payments/{id}``: a one-page PDF invoice of a succeeded payment
+        (404 for an unknown one, or one that took no money)."""
+        from .invoices import invoice_pdf
+
+        with self.lock:
+            payment = self.payments.get(payment_id)
+            if payment is None or payment["status"] != "succeeded":
+                raise not_found("Payment", payment_id)
+            ledger = self._ledger(payment)
+            lines = [
+                {**line, "name": (self.products.get(line["product_id"]) or {}).get("name") or line["product_id"]}
+                for line in ledger["lines"]
+            ]
+            return invoice_pdf(copy.deepcopy(payment), lines, business_id=self.business_id)
+
     # -- example events --------------------------------------------------------------
 
     def send_example(self, event_type: str) -> dict[str, Any] | None:
@@ -1348,6 +1545,8 @@ class Store:
                     "payments": list(self.payments.values()),
                     "refunds": list(self.refunds.values()),
                     "disputes": list(self.disputes.values()),
+                    "license_keys": [self._license_key_view(key) for key in self.license_keys.values()],
+                    "license_instances": list(self.license_instances.values()),
                     "webhooks": self.deliveries,
                 }
             )
@@ -1382,6 +1581,19 @@ class Environments:
         """Forget everything in both environments."""
         for store in self:
             store.reset()
+
+    def store_for_public_call(self, path: str, body: Any) -> Store:
+        """The environment a call without an API key is about (Dodo's public license
+        routes and invoice links): the one holding the key or payment it names, else
+        test mode (whose answer is then a 404)."""
+        for store in self:
+            if path.startswith("/invoices/payments/"):
+                if store.has_payment(path.rsplit("/", 1)[-1]):
+                    return store
+            elif isinstance(body, dict) and isinstance(body.get("license_key"), str):
+                if store.has_license_key(body["license_key"]):
+                    return store
+        return self["test_mode"]
 
     def store_with_session(self, session_id: str) -> Store:
         """The environment that made a checkout session (the hosted page serves both)."""

@@ -156,6 +156,43 @@ def _tax_category(body: dict[str, Any], *, required: bool) -> str | None:
     return body["tax_category"]
 
 
+LICENSE_KEY_INTERVALS = ("Day", "Week", "Month", "Year")
+MAX_INT32 = 2_147_483_647
+
+
+def _license_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """The product's license-key settings that ``body`` gives (``ProductCreateParams``):
+    ``license_key_enabled``, ``license_key_activations_limit`` (0 or more, ``null``: no
+    limit), ``license_key_duration`` (``{count >= 1, interval}``, ``null``: never
+    expires) and ``license_key_activation_message``."""
+    fields: dict[str, Any] = {}
+    if "license_key_enabled" in body:
+        enabled = body["license_key_enabled"]
+        if enabled is not None and not isinstance(enabled, bool):
+            raise invalid("`license_key_enabled` must be a boolean")
+        fields["license_key_enabled"] = bool(enabled)
+    if "license_key_activations_limit" in body:
+        limit = body["license_key_activations_limit"]
+        if limit is not None and (not _is_int(limit) or not 0 <= limit <= MAX_INT32):
+            raise invalid("`license_key_activations_limit` must be a whole number, 0 or more")
+        fields["license_key_activations_limit"] = limit
+    if "license_key_duration" in body:
+        duration = body["license_key_duration"]
+        if duration is not None:
+            if not isinstance(duration, dict):
+                raise invalid("`license_key_duration` must be an object")
+            count, interval = duration.get("count"), duration.get("interval")
+            if not _is_int(count) or not 1 <= count <= MAX_INT32:
+                raise invalid("`license_key_duration.count` must be a whole number, 1 or more")
+            if interval not in LICENSE_KEY_INTERVALS:
+                raise invalid(f"`license_key_duration.interval` must be one of {', '.join(LICENSE_KEY_INTERVALS)}")
+            duration = {"count": count, "interval": interval}
+        fields["license_key_duration"] = duration
+    if "license_key_activation_message" in body:
+        fields["license_key_activation_message"] = _string(body, "license_key_activation_message")
+    return fields
+
+
 def validate_product_create(body: Any) -> dict[str, Any]:
     """``POST /products``: name, price and tax_category required."""
     body = require_object(body)
@@ -167,6 +204,7 @@ def validate_product_create(body: Any) -> dict[str, Any]:
         "price": validate_price(body["price"]),
         "tax_category": _tax_category(body, required=True),
         "metadata": _metadata(body) or {},
+        **_license_fields(body),
     }
 
 
@@ -188,7 +226,42 @@ def validate_product_update(body: Any) -> dict[str, Any]:
     metadata = _metadata(body)
     if metadata is not None:
         changes["metadata"] = metadata
+    changes.update(_license_fields(body))
     return changes
+
+
+def validate_license_key_update(body: Any) -> dict[str, Any]:
+    """``PATCH /license_keys/{id}`` (``LicenseKeyUpdateParams``): ``activations_limit``
+    (``null``: no limit), ``disabled``, ``expires_at`` (``null``: never); omitted
+    fields stay as they are."""
+    body = require_object(body)
+    changes: dict[str, Any] = {}
+    if "activations_limit" in body:
+        limit = body["activations_limit"]
+        if limit is not None and (not _is_int(limit) or not 0 <= limit <= MAX_INT32):
+            raise invalid("`activations_limit` must be a whole number, 0 or more")
+        changes["activations_limit"] = limit
+    if body.get("disabled") is not None:
+        if not isinstance(body["disabled"], bool):
+            raise invalid("`disabled` must be a boolean")
+        changes["disabled"] = body["disabled"]
+    if "expires_at" in body:
+        expires_at = body["expires_at"]
+        changes["expires_at"] = None if expires_at is None else iso(parse_datetime(expires_at, "expires_at"))
+    return changes
+
+
+def validate_license_request(body: Any, *, instance: str = "") -> dict[str, Any]:
+    """The public ``/licenses/*`` bodies: ``license_key`` always; ``name`` to activate
+    (``instance="name"``), ``license_key_instance_id`` to deactivate (``instance=
+    "license_key_instance_id"``), optional to validate."""
+    body = require_object(body)
+    fields = {"license_key": _string(body, "license_key", required=True, nullable=False)}
+    if instance:
+        fields[instance] = _string(body, instance, required=True, nullable=False)
+    else:
+        fields["license_key_instance_id"] = _string(body, "license_key_instance_id")
+    return fields
 
 
 def _email(body: dict[str, Any], *, required: bool, where: str = "") -> str | None:

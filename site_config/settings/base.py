@@ -162,6 +162,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ACCOUNT_ACTIVATION_TIMEOUT = env.int("ACCOUNT_ACTIVATION_TIMEOUT", default=3 * 24 * 3600)
 # How long the link that confirms a new email address stays valid, in seconds.
 ACCOUNT_EMAIL_CHANGE_TIMEOUT = 24 * 3600
+# How long the sign-in link sent after a purchase made with only an email stays valid, in
+# seconds (default three days). It works once (accounts/tokens.py).
+SIGN_IN_LINK_MAX_AGE = env.int("SIGN_IN_LINK_MAX_AGE", default=3 * 24 * 3600)
 # At most this many password-reset emails per account per hour, however often it is asked.
 PASSWORD_RESET_EMAILS_PER_HOUR = env.int("PASSWORD_RESET_EMAILS_PER_HOUR", default=3)
 # Brute-force protection (django-axes): lock an account *from one address* after this many
@@ -331,8 +334,9 @@ CONTENT_SECURITY_POLICY = {
     "style-src": ["'self'"],
     "img-src": ["'self'", "data:", "blob:"],
     "connect-src": ["'self'"],
-    # Wagtail's page preview is a same-origin iframe.
-    "frame-src": ["'self'"],
+    # Wagtail's page preview is a same-origin iframe; product videos are the privacy-enhanced
+    # YouTube and Vimeo players and nothing else (catalogue.previews.VIDEO_FRAME_ORIGINS).
+    "frame-src": ["'self'", "https://www.youtube-nocookie.com", "https://player.vimeo.com"],
     "form-action": ["'self'"],
     "base-uri": ["'self'"],
     "object-src": ["'none'"],
@@ -418,6 +422,10 @@ PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)
 DOWNLOAD_LIMIT_PER_ORDER = env.int("DOWNLOAD_LIMIT_PER_ORDER", default=0)
 # Free products (price 0) one customer may add to their library per hour (0 = no limit).
 FREE_ORDERS_PER_HOUR = env.int("FREE_ORDERS_PER_HOUR", default=20)
+# Checkouts a visitor may start with only an email (no account), per hour: from one
+# address (IP) and for one email address; 0 = no limit. Each attempt counts.
+GUEST_CHECKOUTS_PER_HOUR_PER_IP = env.int("GUEST_CHECKOUTS_PER_HOUR_PER_IP", default=20)
+GUEST_CHECKOUTS_PER_HOUR_PER_EMAIL = env.int("GUEST_CHECKOUTS_PER_HOUR_PER_EMAIL", default=10)
 # When set (e.g. "/protected/"), private downloads (product files, ticket attachments)
 # are handed to the web server with X-Accel-Redirect to that internal location instead
 # of streamed by Django (catalogue.files.serve_private_file).

@@ -23,6 +23,7 @@ def signup_data(**overrides):
         "password1": SIGNUP_PASSWORD,
         "password2": SIGNUP_PASSWORD,
         "role": "customer",
+        "accept_terms": "on",
     }
     data.update(overrides)
     return data

@@ -114,6 +114,9 @@ def test_role_matrix(client, visitor, namespace, path, has_parameters, name):
         if visitor == "anonymous":
             assert response.status_code == 302, f"{method.upper()} {path}"
             assert response["Location"] == f"/accounts/login/?next={path}", f"{method.upper()} {path}"
+        elif name == "open_shop" and "seller" in _roles(visitor):
+            # "Open a shop" sends someone who already sells to their shop.
+            assert response.status_code == 302 and response["Location"] == "/seller/", f"{method.upper()} {path}"
         elif required_role not in _roles(visitor):
             assert response.status_code == 403, f"{method.upper()} {path}"
             # The site's 403 page, not a bare text.

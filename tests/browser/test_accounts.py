@@ -46,6 +46,7 @@ def test_sign_up_activate_and_log_in(site, page, role, landing, heading):
     page.fill("input[name=email]", "ada@example.com")
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", "not the same")
+    page.check("input[name=accept_terms]")
     page.click("main form button[type=submit]")
     # A mistake is explained next to the field; what was typed stays, passwords don't.
     assert "didn’t match" in page.locator("#id_password2_error").inner_text()
@@ -120,6 +121,7 @@ def test_account_pages_look_right(site, chromium, settings, width):
     page.fill("input[name=email]", "ada@example.com")
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
+    page.check("input[name=accept_terms]")
     page.click("main form button[type=submit]")
     page.wait_for_url("**/done/")
     shot("register-done")
@@ -130,6 +132,7 @@ def test_account_pages_look_right(site, chromium, settings, width):
     page.fill("input[name=email]", "bea@example.com")
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
+    page.check("input[name=accept_terms]")
     page.click("main form button[type=submit]")
     page.wait_for_url("**/done/")
     assert "couldn't send the email" in page.locator("h1").inner_text()

@@ -7,6 +7,8 @@ import pytest
 
 from catalogue import ledger
 from catalogue.models import OrderStatus
+from home.legal import ensure_legal_pages
+from home.models import HomePage
 from tests.browser.helpers import login, save_screenshot
 from tests.factories import (
     TEST_PASSWORD,
@@ -52,6 +54,7 @@ def shop(browser_site, dodo_settings):
                 with_cover=True,
             )
         )
+    ensure_legal_pages(HomePage.objects.get())  # /terms/, linked from every footer
     customer = CustomerFactory(first_name="Chloe", last_name="Martin")
     statuses = [OrderStatus.PAID, OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.PAID]
     orders = [
@@ -63,6 +66,15 @@ def shop(browser_site, dodo_settings):
     sale.compute_earnings()
     sale.save()
     ledger.record_sale(sale, reference=f"pay_shot_{sale.pk}")
+    # Verified reviews (catalogue.reviews): the product page and cards show them, Maya answers one.
+    from catalogue import reviews
+    from tests.factories import ReviewFactory
+
+    review = ReviewFactory(
+        product=products[0], customer=customer, rating=5, title="Finally clicked", body="Clear chapters, real examples."
+    )
+    reviews.reply(maya, review, "Thank you Chloe! A chapter on async is coming next month.")
+    ReviewFactory(product=products[0], rating=4, title="Solid intro", body="Good pace; wish it had exercises.")
     DiscountCodeFactory(seller=maya, code="LAUNCH15", percent=15, products=[products[0]])
     DiscountCodeFactory(seller=maya, code="SPRING10", percent=10)
     pwyw = ProductPageFactory(
@@ -74,7 +86,25 @@ def shop(browser_site, dodo_settings):
         suggested_price=Decimal("12.00"),
         with_cover=True,
     )
-    return {"maya": maya, "customer": customer, "products": products, "sale": sale, "pwyw": pwyw}
+    # Previews and storefronts (catalogue.previews, catalogue.storefronts).
+    from tests.factories import ProductGalleryImageFactory, SellerProfileFactory
+
+    SellerProfileFactory(
+        user=maya,
+        slug="maya-okafor",
+        shop_name="Northlight Studio",
+        bio="Books, courses and templates for people who make things.\n\nEvery template is tested on my own projects first.",
+        website="https://northlight.example.com",
+        links=[{"label": "Newsletter", "url": "https://northlight.example.com/news"}],
+    )
+    previews = products[2]
+    previews.video_url = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    previews.save()
+    for number, colour in enumerate(["#7c3aed", "#0e9f6e", "#f97316"]):
+        ProductGalleryImageFactory(
+            product=previews, caption=f"Chapter {number + 1}", image__file__color=colour, sort_order=number
+        )
+    return {"maya": maya, "customer": customer, "products": products, "sale": sale, "pwyw": pwyw, "previews": previews}
 
 
 def _check(page, width, name):
@@ -94,7 +124,10 @@ def test_pages(shop, browser_site, chromium, width):
         ("search", "/catalogue/?q=watercolor", 200),
         ("product", shop["products"][0].url, 200),
         ("product-pwyw", shop["pwyw"].url, 200),
+        ("product-previews", shop["previews"].url, 200),
+        ("storefront", "/sellers/maya-okafor/", 200),
         ("404", "/missing-page/", 404),
+        ("legal-terms", "/terms/", 200),
     ]:
         response = page.goto(base + path)
         assert response.status == status
@@ -104,6 +137,8 @@ def test_pages(shop, browser_site, chromium, width):
     page.wait_for_load_state()
     page.goto(base + "/account/products/")
     _check(page, width, "library")
+    page.goto(base + "/account/open-shop/")
+    _check(page, width, "open-shop")
     response = page.goto(base + "/seller/")
     assert response.status == 403
     _check(page, width, "403")
@@ -116,9 +151,13 @@ def test_pages(shop, browser_site, chromium, width):
         ("seller-dashboard", "/seller/"),
         ("seller-products", "/seller/products/"),
         ("seller-orders", "/seller/orders/"),
+        ("seller-reviews", "/seller/reviews/"),
         ("seller-order", f"/seller/orders/{shop['sale'].pk}/"),
         ("seller-earnings", "/seller/earnings/"),
         ("seller-discounts", "/seller/discounts/"),
+        ("seller-product-files", f"/seller/products/{shop['products'][0].pk}/files/"),
+        ("seller-storefront", "/seller/profile/"),
+        ("seller-gallery", f"/seller/products/{shop['previews'].pk}/gallery/"),
     ]:
         page.goto(base + path)
         _check(page, width, name)

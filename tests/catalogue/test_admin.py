@@ -153,6 +153,7 @@ def product_form_data(shop, **overrides):
         "selling_price": "",
         "tax_category": "e_book",
         "comments": {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000},
+        "gallery_images": {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000},
         "action-publish": "publish",
     }
     data.update(overrides)

@@ -198,11 +198,14 @@ def test_empty_catalogue(client, site_tree):
     assert "No products yet" in response.content.decode()
 
 
-def test_empty_category(client, shop):
+def test_an_empty_category_is_hidden_from_shoppers(client, shop):
+    """No chip, no option, and its address answers 404: shoppers never reach an empty
+    shelf. Editors still see it among the categories in Wagtail admin."""
     ProductCategoryFactory(name="Fonts")
-    response = client.get("/catalogue/category/fonts/")
-    html = response.content.decode()
-    assert "Nothing on this shelf yet" in html and "Browse all products" in html
+    assert client.get("/catalogue/category/fonts/").status_code == 404
+    html = client.get("/catalogue/").content.decode()
+    assert "/catalogue/category/fonts/" not in html and 'value="fonts"' not in html
+    assert "/catalogue/category/e-books/" in html and 'value="e-books"' in html
 
 
 def test_no_search_results(client, shop):
@@ -226,7 +229,8 @@ def test_product_page_shows_everything_a_buyer_needs(client, shop):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h1>Intro to Rust</h1>" in html
-    assert "by <strong>Maya Okafor</strong>" in html
+    # The seller's name links to their storefront (catalogue.storefronts).
+    assert 'by <a href="/sellers/maya-okafor/"><strong>Maya Okafor</strong></a>' in html
     assert 'href="/catalogue/category/e-books/"' in html
     assert 'class="product-cover"' in html and "fill-960x720" in html
     assert "$19.00 <del>" in html and "Save 20%" in html

@@ -125,6 +125,7 @@ def _admin_data(category, seller, **overrides):
         "suggested_price": "9.00",
         "tax_category": "e_book",
         "comments": {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000},
+        "gallery_images": {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000},
         "action-publish": "publish",
     }
     data.update(overrides)

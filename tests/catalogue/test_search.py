@@ -201,6 +201,7 @@ def test_renaming_a_category_or_seller_reindexes_its_products(
 def test_moving_a_product_to_another_category_moves_its_rows(client, site_tree, seller, ebooks):
     fonts = ProductCategoryFactory(name="Fonts")
     product = make("Handwriting guide", seller=seller, category=ebooks)
+    make("Rust handbook", seller=seller, category=ebooks)  # an empty category's page is a 404
     product.category = fonts
     product.save_revision().publish()
     assert titles(search(client, "handwriting", path=f"/catalogue/category/{fonts.slug}/")) == ["Handwriting guide"]

@@ -69,6 +69,7 @@ def test_wagtail_admin_refuses_an_upload_over_the_sellers_quota(client, staff, f
             "selling_price": "",
             "tax_category": "e_book",
             "comments": {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000},
+            "gallery_images": {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000},
             "action-publish": "publish",
         }
     )

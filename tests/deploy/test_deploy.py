@@ -362,6 +362,7 @@ def _sign_up(browser, proxy, email, role):
             "password1": PASSWORD,
             "password2": PASSWORD,
             "role": role,
+            "accept_terms": "on",
         },
     )
     assert response.status_code == 302, response.text[:2000]

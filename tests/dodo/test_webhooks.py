@@ -177,7 +177,7 @@ def test_a_payment_that_does_not_match_the_order_is_flagged_not_granted(checkout
 
 
 def test_unknown_event_types_are_stored_and_ignored(client, site_tree, dodo_settings):
-    response = post_webhook(client, event("license_key.created", {"id": "lic_1"}), msg_id="msg_licence")
+    response = post_webhook(client, event("subscription.active", {"subscription_id": "sub_1"}), msg_id="msg_licence")
     assert response.status_code == 200
     assert WebhookEvent.objects.get(webhook_id="msg_licence").status == WebhookEventStatus.IGNORED
 
@@ -293,7 +293,7 @@ def test_oversized_body_is_413_and_get_is_405(client, site_tree, dodo_settings):
 def test_webhook_needs_no_csrf_token(site_tree, dodo_settings):
     from django.test import Client
 
-    response = post_webhook(Client(enforce_csrf_checks=True), event("license_key.created", {}))
+    response = post_webhook(Client(enforce_csrf_checks=True), event("subscription.active", {}))
     assert response.status_code == 200
 
 

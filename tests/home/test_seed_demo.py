@@ -150,3 +150,35 @@ def test_support_tickets_in_every_state(demo):
     statuses = set(SupportTicket.objects.values_list("status", flat=True))
     assert statuses == {TicketStatus.OPEN, TicketStatus.ANSWERED, TicketStatus.CLOSED}
     assert SupportTicket.objects.filter(assignees__email="editor@example.com").count() == 1
+
+
+def test_verified_reviews_with_ratings_and_replies(demo):
+    from catalogue.models import ProductRating, Review
+
+    assert "Reviews: 4 new" in demo.first and "Reviews: 0 new" in demo.second
+    assert Review.objects.count() == 4 and Review.objects.exclude(seller_reply="").exists()
+    for review in Review.objects.select_related("order"):
+        assert review.order.customer_id == review.customer_id and review.order.status == OrderStatus.PAID
+    ratings = {r.product_id: (r.review_count, r.rating_total) for r in ProductRating.objects.all()}
+    assert ratings == {
+        product_id: (
+            Review.objects.filter(product_id=product_id).count(),
+            sum(Review.objects.filter(product_id=product_id).values_list("rating", flat=True)),
+        )
+        for product_id in Review.objects.values_list("product_id", flat=True)
+    }
+
+
+def test_demo_storefronts_and_previews(demo, client):
+    from catalogue.models import ProductGalleryImage, SellerProfile
+
+    assert "Storefronts: 2 profiles filled; previews (gallery, video, sample) added to 4 products" in demo.first
+    assert "Storefronts: 0 profiles filled; previews (gallery, video, sample) added to 0 products" in demo.second
+    maya = SellerProfile.objects.get(user__email="maya@example.com")
+    assert maya.bio and maya.links
+    product = ProductPage.objects.get(title="Synthesis From Scratch")
+    assert ProductGalleryImage.objects.filter(product=product).count() == 3
+    assert product.video_url and product.preview_file_name.endswith("-sample.pdf")
+    # The live page and its latest revision agree: a later publish keeps the gallery.
+    assert len(product.get_latest_revision_as_object().gallery_images.all()) == 3
+    assert client.get(f"/sellers/{maya.slug}/").status_code == 200

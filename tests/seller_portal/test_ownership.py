@@ -12,13 +12,14 @@ from decimal import Decimal
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from catalogue.models import DiscountCode, ProductCategory, ProductPage
+from catalogue.models import DiscountCode, ProductCategory, ProductPage, Review
 from seller_portal.models import ShortLink
 from tests.factories import (
     DiscountCodeFactory,
     OrderFactory,
     ProductCategoryFactory,
     ProductPageFactory,
+    ReviewFactory,
     SellerFactory,
     ShortLinkFactory,
 )
@@ -35,6 +36,7 @@ OBJECT_BY_NAME_PREFIX = {
     "short_link_": "link",
     "discount_": "discount",
     "order_": "order",
+    "review_": "review",
 }
 
 
@@ -80,6 +82,7 @@ def seller_a_objects(site_tree):
     link = ShortLinkFactory(product=product, code="a-link")
     discount = DiscountCodeFactory(seller=seller_a, code="A-CODE", products=[product])
     order = OrderFactory(product=product)
+    review = ReviewFactory(product=product, title="A's review")
     return {
         "seller": seller_a,
         "category": category,
@@ -88,6 +91,7 @@ def seller_a_objects(site_tree):
         "link": link,
         "discount": discount,
         "order": order,
+        "review": review,
     }
 
 
@@ -111,6 +115,7 @@ def _snapshot():
         "discounts": sorted(
             DiscountCode.objects.values_list("pk", "code", "percent", "active", "seller_id", "products", "expires_at")
         ),
+        "reviews": sorted(Review.objects.values_list("pk", "seller_reply", "hidden", "rating")),
     }
 
 

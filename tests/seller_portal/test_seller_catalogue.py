@@ -147,6 +147,7 @@ def test_a_seller_changed_in_wagtail_admin_moves_the_product_between_rows(
             "selling_price": "",
             "tax_category": "e_book",
             "comments": {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000},
+            "gallery_images": {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000},
             "action-publish": "publish",
         }
     )

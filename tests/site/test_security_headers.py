@@ -29,7 +29,8 @@ def test_a_storefront_page_gets_the_strict_policy(client, site_tree):
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:"],
         "connect-src": ["'self'"],
-        "frame-src": ["'self'"],
+        # Product videos: the privacy-enhanced YouTube and Vimeo players (catalogue.previews).
+        "frame-src": ["'self'", "https://www.youtube-nocookie.com", "https://player.vimeo.com"],
         # The test settings' Dodo base URL: the emulator serves its checkout pages there.
         "form-action": ["'self'", "http://127.0.0.1:9"],
         "frame-ancestors": ["'none'"],
