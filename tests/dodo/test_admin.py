@@ -33,6 +33,8 @@ def _create_form(seller, category, **overrides):
             "selling_price": "24.50",
             "tax_category": "digital_products",
             "action-publish": "action-publish",
+            # The Previews panel's gallery formset (empty here).
+            "gallery_images": {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000},
         }
     )
     data.update(overrides)

@@ -100,4 +100,12 @@ def test_support_tickets_sit_in_the_catalogue_menu(client, editor, site_tree):
     request = client.get("/admin/").wsgi_request
     catalogue = next(item for item in admin_menu.menu_items_for_request(request) if item.name == "catalogue")
     labels = [str(item.label) for item in catalogue.menu.menu_items_for_request(request)]
-    assert labels == ["Products", "Categories", "Support tickets", "Orders", "Disputes", "Discount codes"]
+    assert labels == [
+        "Products",
+        "Categories",
+        "Support tickets",
+        "Reviews",
+        "Orders",
+        "Disputes",
+        "Discount codes",
+    ]
