@@ -7,21 +7,22 @@ from django.utils.crypto import constant_time_compare
 from django.utils.http import base36_to_int
 
 
-class AccountActivationTokenGenerator(PasswordResetTokenGenerator):
-    """Signs activation links: single use, valid for ``ACCOUNT_ACTIVATION_TIMEOUT`` seconds.
+class AccountLinkTokenGenerator(PasswordResetTokenGenerator):
+    """Signs a link we email about an account: single use, valid for the seconds the
+    setting named ``max_age_setting`` gives (Django's generator would read
+    ``PASSWORD_RESET_TIMEOUT``).
 
-    The hash covers ``is_active``, so the link stops working the moment it has been
-    used (and if the password or the address changes in between), and ``last_login``,
-    so an account that has been used and was later disabled by an editor (inactive
-    again) is never re-activated by an old link. Django's generator
-    reads ``PASSWORD_RESET_TIMEOUT``; activation has its own lifetime, so
-    ``check_token`` compares against ``ACCOUNT_ACTIVATION_TIMEOUT`` instead.
+    The hash covers ``is_active``, ``last_login`` (signing in changes it), the password
+    (setting one changes it) and the address, so a link stops working once it has been
+    used, and whenever the account changes in a way that matters. ``last_login`` also
+    keeps an account that has been used and was later disabled by an editor (inactive
+    again) from being re-activated by an old activation link.
     """
 
-    # A different salt from password reset: a reset token never activates an account.
-    key_salt = "accounts.tokens.AccountActivationTokenGenerator"
+    max_age_setting = None
 
     def _make_hash_value(self, user, timestamp):
+        # Microseconds dropped, as Django's reset token does: some databases store none.
         last_login = "" if user.last_login is None else user.last_login.replace(microsecond=0, tzinfo=None)
         return f"{user.pk}{user.password}{user.is_active}{user.email}{last_login}{timestamp}"
 
@@ -38,46 +39,27 @@ class AccountActivationTokenGenerator(PasswordResetTokenGenerator):
             constant_time_compare(self._make_token_with_timestamp(user, ts, secret), token)
             for secret in [self.secret, *self.secret_fallbacks]
         )
-        if not signed:
-            return False
-        return self._num_seconds(self._now()) - ts <= settings.ACCOUNT_ACTIVATION_TIMEOUT
+        return signed and self._num_seconds(self._now()) - ts <= getattr(settings, self.max_age_setting)
+
+
+class AccountActivationTokenGenerator(AccountLinkTokenGenerator):
+    """Activation links, valid for ``ACCOUNT_ACTIVATION_TIMEOUT`` seconds."""
+
+    # A different salt from password reset: a reset token never activates an account.
+    key_salt = "accounts.tokens.AccountActivationTokenGenerator"
+    max_age_setting = "ACCOUNT_ACTIVATION_TIMEOUT"
 
 
 activation_token_generator = AccountActivationTokenGenerator()
 
 
-class SignInLinkTokenGenerator(PasswordResetTokenGenerator):
-    """Signs the sign-in links sent after a purchase made with only an email address:
-    single use, valid for ``SIGN_IN_LINK_MAX_AGE`` seconds.
-
-    The hash covers ``last_login`` (signing in changes it), the password (setting one
-    changes it), ``is_active`` and the address, so a link stops working once it has been
-    used, and whenever the account changes in a way that matters.
-    """
+class SignInLinkTokenGenerator(AccountLinkTokenGenerator):
+    """The sign-in links sent after a purchase made with only an email address, valid
+    for ``SIGN_IN_LINK_MAX_AGE`` seconds."""
 
     # Its own salt: neither a reset nor an activation token signs anybody in.
     key_salt = "accounts.tokens.SignInLinkTokenGenerator"
-
-    def _make_hash_value(self, user, timestamp):
-        # Microseconds dropped, as Django's reset token does: some databases store none.
-        last_login = "" if user.last_login is None else user.last_login.replace(microsecond=0, tzinfo=None)
-        return f"{user.pk}{user.password}{last_login}{user.is_active}{user.email}{timestamp}"
-
-    def check_token(self, user, token):
-        """True if ``token`` was made for ``user`` in its current state and is not stale
-        (Django's generator would read ``PASSWORD_RESET_TIMEOUT``)."""
-        if not (user and token):
-            return False
-        try:
-            ts_b36, _hash = token.split("-")
-            ts = base36_to_int(ts_b36)
-        except ValueError:
-            return False
-        signed = any(
-            constant_time_compare(self._make_token_with_timestamp(user, ts, secret), token)
-            for secret in [self.secret, *self.secret_fallbacks]
-        )
-        return signed and self._num_seconds(self._now()) - ts <= settings.SIGN_IN_LINK_MAX_AGE
+    max_age_setting = "SIGN_IN_LINK_MAX_AGE"
 
 
 sign_in_token_generator = SignInLinkTokenGenerator()

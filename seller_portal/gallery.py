@@ -22,12 +22,12 @@ from django.views import View
 from wagtail.images import get_image_model
 from wagtail.images.fields import WagtailImageField
 from wagtail.images.utils import get_allowed_image_extensions
-from wagtail.models import Collection
 
 from catalogue.models import ProductGalleryImage, ProductPage
 from catalogue.previews import GALLERY_THUMB_SPEC
 
 from .mixins import SellerObjectMixin
+from .services import store_image
 
 logger = logging.getLogger(__name__)
 
@@ -92,19 +92,6 @@ def save_gallery(product, seller, draft, items):
     return publish
 
 
-def store_gallery_image(upload, title, seller):
-    """Keep an uploaded picture (validated by ``WagtailImageField``) as a Wagtail image."""
-    image = get_image_model()(
-        title=str(title)[:255] or str(_("Gallery picture")),
-        file=upload,
-        collection=Collection.get_first_root_node(),
-        uploaded_by_user=seller,
-    )
-    image._set_image_file_metadata()
-    image.save()
-    return image
-
-
 def with_thumbnails(items):
     """Give each item its ``thumb`` rendition: one query for the images and their
     renditions of that size (a new one is made once)."""
@@ -159,7 +146,7 @@ class GalleryView(SellerObjectMixin, View):
         if not form.is_valid():
             return render(request, self.template_name, self.get_context(product, items, form))
         caption = form.cleaned_data["caption"]
-        image = store_gallery_image(form.cleaned_data["image"], caption or product.title, request.user)
+        image = store_image(form.cleaned_data["image"], caption or product.title, request.user, _("Gallery picture"))
         items.append(ProductGalleryImage(image=image, caption=caption))
         messages.success(request, _live_message(save_gallery(product, request.user, draft, items)))
         return redirect("seller_portal:product_gallery", pk=product.pk)

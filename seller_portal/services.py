@@ -64,10 +64,11 @@ def add_sales_figures(products):
     return products
 
 
-def _cover_image(upload, title, seller):
-    """Store an uploaded cover (already validated by ``WagtailImageField``) as a Wagtail image."""
+def store_image(upload, title, seller, fallback_title=None):
+    """Store an uploaded picture (a cover or a gallery image, already validated by
+    ``WagtailImageField``) as a Wagtail image in the root collection."""
     image = get_image_model()(
-        title=str(title)[:255] or str(_("Product cover")),
+        title=str(title)[:255] or str(fallback_title or _("Product cover")),
         file=upload,
         collection=Collection.get_first_root_node(),
         uploaded_by_user=seller,
@@ -88,7 +89,7 @@ def create_product(page, seller, *, publish, cover=None):
     page.seller = seller
     page.live = False
     if cover is not None:
-        page.cover_image = _cover_image(cover, page.title, seller)
+        page.cover_image = store_image(cover, page.title, seller)
     index = CatalogueIndexPage.objects.get()
     index.add_child(instance=page)
     revision = page.save_revision(user=seller, log_action=True)
@@ -109,7 +110,7 @@ def update_product(page, seller, *, publish, cover=None):
     """
     page.seller = seller
     if cover is not None:
-        page.cover_image = _cover_image(cover, page.title, seller)
+        page.cover_image = store_image(cover, page.title, seller)
     if not page.live:
         page.save()
     revision = page.save_revision(user=seller, log_action=True)
