@@ -143,12 +143,7 @@ class GuestCheckoutReturnView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         order = get_object_or_404(Order.objects.select_related("product"), pk=self.kwargs["order_id"])
-        if order.status == OrderStatus.PENDING:
-            try:
-                fulfilment.refresh_from_dodo(order)
-            except (DodoError, fulfilment.UnmatchedPayment, MalformedPayload) as error:
-                logger.info("Order #%s: return page could not ask Dodo: %s", order.pk, error)
-            order.refresh_from_db()
+        _refresh_pending(order)
         user = self.request.user
         context["order"] = order
         context["email"] = order.guest_email
@@ -160,6 +155,17 @@ class GuestCheckoutReturnView(TemplateView):
             else ""
         )
         return context
+
+
+def _refresh_pending(order):
+    """A return page's order still pending: ask Dodo now (the webhook may be late), then
+    read the row again; Dodo unreachable leaves it as it is ("processing")."""
+    if order.status == OrderStatus.PENDING:
+        try:
+            fulfilment.refresh_from_dodo(order)
+        except (DodoError, fulfilment.UnmatchedPayment, MalformedPayload) as error:
+            logger.info("Order #%s: return page could not ask Dodo: %s", order.pk, error)
+        order.refresh_from_db()
 
 
 def checkout_return(request):
@@ -185,12 +191,7 @@ class CheckoutReturnView(IsCustomerMixin, TemplateView):
         if not order_id.isdigit():
             raise Http404
         order = get_object_or_404(Order.objects.for_customer(self.request.user).select_related("product"), pk=order_id)
-        if order.status == OrderStatus.PENDING:
-            try:
-                fulfilment.refresh_from_dodo(order)
-            except (DodoError, fulfilment.UnmatchedPayment, MalformedPayload) as error:
-                logger.info("Order #%s: return page could not ask Dodo: %s", order.pk, error)
-            order.refresh_from_db()
+        _refresh_pending(order)
         context["order"] = order
         context["processing"] = order.status == OrderStatus.PENDING and not order.needs_review
         context["download_url"] = (
