@@ -117,6 +117,34 @@ def delete_unused_product_file(name):
     return True
 
 
+def delete_preview_file_on_commit(name):
+    """Delete the public preview sample ``name`` once the current transaction commits,
+    unless a product or a revision still names it then. Nothing happens on a rollback."""
+    if name:
+        transaction.on_commit(partial(delete_unused_preview_file, name))
+
+
+def delete_unused_preview_file(name):
+    """Delete ``name`` from public media unless a product or a revision still uses it
+    (the same rule as for product files; see :func:`delete_unused_product_file`)."""
+    from django.core.files.storage import default_storage
+
+    from .models import ProductPage
+
+    if ProductPage.objects.filter(preview_file=name).exists() or (
+        product_revisions().filter(content__preview_file=name).exists()
+    ):
+        logger.info("Preview file %s: still named by a product or a revision, kept", name)
+        return False
+    try:
+        default_storage.delete(name)
+    except OSError:
+        logger.exception("Preview file %s: could not delete it from media storage", name)
+        return False
+    logger.info("Preview file %s: deleted from media storage", name)
+    return True
+
+
 def product_revisions():
     """Every Wagtail revision of a product page (their ``content`` is the page as JSON)."""
     from django.contrib.contenttypes.models import ContentType

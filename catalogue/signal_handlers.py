@@ -10,7 +10,7 @@ from functools import partial
 from django.db import transaction
 
 from . import page_cache
-from .files import delete_product_file_on_commit
+from .files import delete_preview_file_on_commit, delete_product_file_on_commit
 from .models import ProductCategory, ProductPage
 from .slugs import unique_category_slug
 from .tasks import reindex_products
@@ -57,6 +57,13 @@ def release_deleted_product_files(sender, instance, **kwargs):
     for name in sorted(names):
         logger.info("Product #%s: deleted, removing its file %s after commit", instance.pk, name)
         delete_product_file_on_commit(name)
+    # The public preview sample, by the same rule (it lives in media storage).
+    previews = set(instance.revisions.values_list("content__preview_file", flat=True)) if instance.pk else set()
+    if instance.preview_file:
+        previews.add(instance.preview_file.name)
+    for name in sorted(previews - {None, ""}):
+        logger.info("Product #%s: deleted, removing its preview %s after commit", instance.pk, name)
+        delete_preview_file_on_commit(name)
 
 
 # The fields a save must name to change which category counts a product as live. Wagtail's

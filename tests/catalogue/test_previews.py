@@ -243,3 +243,23 @@ def test_editors_manage_previews_in_wagtail_admin(client, site_tree):
     html = client.get(reverse("wagtailadmin_pages:edit", args=[product.pk])).content.decode()
     assert 'name="gallery_images-TOTAL_FORMS"' in html and 'value="Spread"' in html
     assert 'name="preview_file"' in html and 'name="video_url"' in html
+
+
+def test_deleting_a_product_removes_its_sample_unless_another_product_names_it(django_capture_on_commit_callbacks):
+    product = ProductPageFactory()
+    product.preview_file = SimpleUploadedFile("Chapter 1.pdf", PDF_BYTES)
+    product.save()
+    name = product.preview_file.name
+    storage = product.preview_file.storage
+    shared = ProductPageFactory()
+    shared.preview_file = SimpleUploadedFile("Chapter 2.pdf", PDF_BYTES)
+    shared.save()
+    # A copy of the page names the same stored sample.
+    copy = ProductPageFactory()
+    ProductPage.objects.filter(pk=copy.pk).update(preview_file=shared.preview_file.name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        product.delete()
+        shared.delete()
+    assert not storage.exists(name)
+    assert storage.exists(shared.preview_file.name)
