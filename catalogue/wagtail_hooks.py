@@ -409,7 +409,9 @@ DISPUTED_CHOICES = [("open", _("Dispute open")), ("any", _("Any dispute")), ("lo
 
 class OrderFilterSet(WagtailFilterSet):
     status = MultipleChoiceFilter(label=_("Status"), choices=OrderStatus.choices, widget=CheckboxSelectMultiple)
-    needs_review = ChoiceFilter(label=_("Flagged"), choices=[("1", _("Needs review")), ("0", _("No"))], method="filter_review")
+    needs_review = ChoiceFilter(
+        label=_("Flagged"), choices=[("1", _("Needs review")), ("0", _("No"))], method="filter_review"
+    )
     disputed = ChoiceFilter(label=_("Disputed"), choices=DISPUTED_CHOICES, method="filter_disputed")
     seller = MultipleUserFilter(label=_("Seller"), queryset=_sellers, widget=CheckboxSelectMultiple)
 
@@ -500,14 +502,27 @@ class OrderViewSet(SnippetViewSet):
             sort_key="pk",
         ),
         Column("product", label=_("Product"), accessor="product.title"),
-        Column("customer", label=_("Customer"), accessor="customer.email"),
+        # A guest's order has its account only once paid: until then, the email typed.
+        Column(
+            "customer",
+            label=_("Customer"),
+            accessor=lambda order: order.customer.email if order.customer_id else order.guest_email,
+        ),
         Column("total", label=_("Total paid"), accessor=_total_paid, sort_key="paid_total"),
         Column("status", label=_("Status"), accessor=_order_status, sort_key="status"),
         Column("needs_review", label=_("Attention"), accessor=_order_attention, sort_key="needs_review"),
         DateColumn("created_at", label=_("Created"), sort_key="created_at"),
     ]
     list_per_page = 50
-    search_fields = ["customer__email", "product__title", "dodo_payment_id", "dodo_checkout_session_id", "discount_code"]
+    search_fields = [
+        "customer__email",
+        "guest_email",
+        "product__title",
+        "dodo_payment_id",
+        "dodo_checkout_session_id",
+        "discount_code",
+        "license_key",
+    ]
     filterset_class = OrderFilterSet
     ordering = ["-created_at"]
     panels = [
@@ -516,7 +531,10 @@ class OrderViewSet(SnippetViewSet):
                 FieldRowPanel([FieldPanel("customer", read_only=True), FieldPanel("product", read_only=True)]),
                 FieldRowPanel([FieldPanel("status", read_only=True), FieldPanel("paid_at", read_only=True)]),
                 FieldRowPanel(
-                    [FieldPanel("dodo_payment_id", read_only=True), FieldPanel("dodo_checkout_session_id", read_only=True)]
+                    [
+                        FieldPanel("dodo_payment_id", read_only=True),
+                        FieldPanel("dodo_checkout_session_id", read_only=True),
+                    ]
                 ),
             ],
             heading=_("Order"),

@@ -38,3 +38,20 @@ def test_editor_clears_the_flag_but_cannot_change_money_or_delete(editor, site_t
     delete_url = reverse(Order.snippet_viewset.get_url_name("delete"), args=(order.pk,))
     assert editor.post(delete_url).status_code in (302, 403)
     assert Order.objects.filter(pk=order.pk).exists()
+
+
+def test_a_guest_order_and_a_license_key_show_in_the_list_search_and_order_page(editor, site_tree):
+    guest = OrderFactory(customer=None, guest_email="visitor@example.com")
+    keyed = OrderFactory(status="paid", license_key="BRIGHT-1234-ABCD", license_key_id="lic_1")
+
+    html = editor.get(ORDERS_URL, {"q": "visitor@example.com"}).content.decode()
+    assert f"#{guest.pk}" in html and "visitor@example.com" in html and f"#{keyed.pk}" not in html
+    html = editor.get(ORDERS_URL, {"q": "BRIGHT-1234-ABCD"}).content.decode()
+    assert f"#{keyed.pk}" in html and f"#{guest.pk}" not in html
+
+    from catalogue.admin_views import order_admin_url
+
+    html = editor.get(order_admin_url(guest.pk)).content.decode()
+    assert "visitor@example.com" in html and "bought with email" in html
+    html = editor.get(order_admin_url(keyed.pk)).content.decode()
+    assert "BRIGHT-1234-ABCD" in html
