@@ -338,6 +338,11 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        if self.command != "GET":
+            # On disk before the client hears back, as Dodo's answer means it is stored: a
+            # client may stop the emulator right after (``make run`` restarts it often).
+            # ``_dispatch`` writes again for anything the handler does after answering.
+            self.server.environments.persist()
         try:
             self.send_response(status)
             if body:
