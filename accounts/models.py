@@ -52,6 +52,11 @@ class User(AbstractUser):
     is_seller = models.BooleanField(
         _("seller"), default=False, help_text=_("Can list products and use the seller portal.")
     )
+    # Set by editors only (the users admin), never by the seller: what it allows is decided
+    # by the features that read it (issue 17).
+    is_trusted_seller = models.BooleanField(
+        _("trusted seller"), default=False, help_text=_("A seller the marketplace has vetted. Only editors set this.")
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -22,6 +22,7 @@ urlpatterns = [
     path("support/new/", portal_views.TicketCreateView.as_view(), name="support_new"),
     path("support/<int:pk>/", portal_views.TicketDetailView.as_view(), name="support_detail"),
     path("support/<int:pk>/close/", portal_views.TicketCloseView.as_view(), name="support_close"),
+    path("support/<int:pk>/escalate/", portal_views.TicketEscalateView.as_view(), name="support_escalate"),
     path(
         "support/<int:pk>/attachments/<int:message_pk>/",
         portal_views.TicketAttachmentView.as_view(),

@@ -149,5 +149,9 @@ class TicketCloseView(CustomerTicketsMixin, tickets.TicketCloseView):
     pass
 
 
+class TicketEscalateView(CustomerTicketsMixin, tickets.TicketEscalateView):
+    pass
+
+
 class TicketAttachmentView(CustomerTicketsMixin, tickets.TicketAttachmentView):
     pass

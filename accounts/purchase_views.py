@@ -93,7 +93,9 @@ class DownloadView(IsCustomerMixin, View):
         filename = product.file_name or f"{product.slug}{_extension(product.file.name)}"
         ip_address = request.META.get("REMOTE_ADDR")
         with transaction.atomic():
-            if not orders.register_download(order, ip_address=ip_address, user_agent=request.headers.get("User-Agent", "")):
+            if not orders.register_download(
+                order, ip_address=ip_address, user_agent=request.headers.get("User-Agent", "")
+            ):
                 raise PermissionDenied(_("You have used every download of this purchase. Contact the seller for help."))
             response = serve_private_file(request, product.file, filename)
             if response.status_code == 404:

@@ -67,6 +67,16 @@ def send_refund_emails(sender, order, refund, full, **kwargs):
     transaction.on_commit(lambda: _enqueue_together((send_refund_receipt, refund_pk), (send_refund_notice, refund_pk)))
 
 
+def resend_receipt(sender, order, **kwargs):
+    """An editor asked for the buyer's receipt again: queue it after the commit and
+    answer True, so the admin can say it is on its way (``order_receipt_requested``)."""
+    from .tasks import send_receipt
+
+    order_id = order.pk
+    transaction.on_commit(lambda: send_receipt.enqueue(order_id))
+    return True
+
+
 def send_chargeback_email(sender, order, dispute, **kwargs):
     """A lost dispute: the seller learns that the sale's earnings were reversed."""
     from .tasks import send_chargeback_notice
@@ -83,7 +93,7 @@ def connections():
     from django.db.models.signals import post_save
 
     from catalogue.receivers import Connection
-    from catalogue.signals import order_charged_back, order_paid, order_refunded
+    from catalogue.signals import order_charged_back, order_paid, order_receipt_requested, order_refunded
 
     return [
         Connection(
@@ -96,4 +106,5 @@ def connections():
         Connection(order_paid, None, send_purchase_emails, "accounts.send_purchase_emails"),
         Connection(order_refunded, None, send_refund_emails, "accounts.send_refund_emails"),
         Connection(order_charged_back, None, send_chargeback_email, "accounts.send_chargeback_email"),
+        Connection(order_receipt_requested, None, resend_receipt, "accounts.resend_receipt"),
     ]

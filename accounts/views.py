@@ -42,7 +42,11 @@ class RegisterView(FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            if request.GET.get("role") == services.ROLE_SELLER and request.user.is_customer and not request.user.is_seller:
+            if (
+                request.GET.get("role") == services.ROLE_SELLER
+                and request.user.is_customer
+                and not request.user.is_seller
+            ):
                 # "Sell on Brightshelf" (headers, editors' home page blocks) for a customer: open a shop.
                 return redirect("portal:open_shop")
             messages.info(request, _("You're already signed in as %(email)s.") % {"email": request.user.email})

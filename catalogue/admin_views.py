@@ -8,6 +8,7 @@ domain never imports them; they reuse :func:`can_manage_orders` as their guard.
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -20,7 +21,7 @@ from wagtail import hooks
 from wagtail.permissions import policy_registry
 from wagtail.snippets.views.snippets import InspectView as SnippetInspectView
 
-from . import orders
+from . import admin_orders, orders
 from .models import Dispute, Order, OrderStatus
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ logger = logging.getLogger(__name__)
 # Apps register ``fn(request, order)`` under this name, answering a Wagtail/laces
 # ``Component`` to show on the order's admin page (or None when it has nothing to offer).
 ORDER_ADMIN_PANELS_HOOK = "register_order_admin_panel"
+# The same, for a whole section below the order's own tables (the dodo app adds the
+# order's event history): ``fn(request, order)`` answers a ``Component`` or None.
+ORDER_ADMIN_SECTIONS_HOOK = "register_order_admin_section"
 
 # The download log is evidence for disputes; the page shows the latest rows, and the
 # count above it says how many there are in all.
@@ -83,8 +87,12 @@ class OrderInspectView(SnippetInspectView):
             download_log_rows=DOWNLOAD_LOG_ROWS,
             can_manage=manage,
             can_grant=manage and _grantable(order),
+            can_resend_receipt=manage and admin_orders.can_resend_receipt(order),
+            can_reset_downloads=manage and admin_orders.can_reset_downloads(order),
+            download_limit=settings.DOWNLOAD_LIMIT_PER_ORDER,
             edit_url=reverse(Order.snippet_viewset.get_url_name("edit"), args=(order.pk,)),
             panels=[panel for fn in hooks.get_hooks(ORDER_ADMIN_PANELS_HOOK) if (panel := fn(self.request, order))],
+            sections=[part for fn in hooks.get_hooks(ORDER_ADMIN_SECTIONS_HOOK) if (part := fn(self.request, order))],
         )
         return context
 
@@ -120,6 +128,45 @@ def grant_order(request, pk):
         logger.info("Order #%s: granted by user #%s", pk, request.user.pk)
         messages.success(
             request, _("Order #%(pk)s is granted: the buyer can download it and gets a receipt.") % {"pk": pk}
+        )
+    return redirect(order_admin_url(pk))
+
+
+@require_POST
+def resend_receipt(request, pk):
+    """Queue the buyer's receipt again (they lost it, or it bounced and was fixed)."""
+    if not can_manage_orders(request.user):
+        raise PermissionDenied
+    try:
+        order = admin_orders.resend_receipt(pk, request.user)
+    except Order.DoesNotExist:
+        raise Http404 from None
+    except orders.OrderActionRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request,
+            _("The receipt for order #%(pk)s is on its way to %(email)s.") % {"pk": pk, "email": order.customer.email},
+        )
+    return redirect(order_admin_url(pk))
+
+
+@require_POST
+def reset_downloads(request, pk):
+    """Give the buyer their download limit back (a failed or lost download, say)."""
+    if not can_manage_orders(request.user):
+        raise PermissionDenied
+    try:
+        used = admin_orders.reset_download_count(pk, request.user)
+    except Order.DoesNotExist:
+        raise Http404 from None
+    except orders.OrderActionRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request,
+            _("Order #%(pk)s: the %(used)s downloads used are reset; the buyer may download %(limit)s times again.")
+            % {"pk": pk, "used": used, "limit": settings.DOWNLOAD_LIMIT_PER_ORDER},
         )
     return redirect(order_admin_url(pk))
 

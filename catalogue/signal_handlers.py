@@ -212,7 +212,13 @@ def connections():
     from .receivers import Connection
     from .search import signal_handlers as search
     from .support import signal_handlers as support
-    from .support.signals import ticket_opened, ticket_replied
+    from .support.signals import (
+        ticket_escalated,
+        ticket_opened,
+        ticket_replied,
+        ticket_staff_closed,
+        ticket_staff_replied,
+    )
 
     return [
         # Slugs make URLs: a failure must stop the save, not store a page without one.
@@ -348,6 +354,15 @@ def connections():
             SupportTicket.assignees.through,
             support.email_newly_assigned_staff,
             "catalogue_ticket_assigned_email",
+        ),
+        # Escalation (catalogue/support/services.py): staff hear of it; both sides hear of
+        # a staff message or a staff close.
+        Connection(ticket_escalated, None, support.email_staff_about_escalation, "catalogue_ticket_escalated_email"),
+        Connection(
+            ticket_staff_replied, None, support.email_both_sides_about_staff_reply, "catalogue_ticket_staff_email"
+        ),
+        Connection(
+            ticket_staff_closed, None, support.email_both_sides_about_staff_close, "catalogue_ticket_staff_closed"
         ),
         # Tasks run by the worker log the id of the request that enqueued them.
         Connection(task_enqueued, None, remember_request_id_of_task, "catalogue_task_request_id"),

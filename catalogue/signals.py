@@ -18,4 +18,10 @@ order_refunded = Signal()
 # kwargs: order (catalogue.models.Order), dispute (catalogue.models.Dispute)
 order_charged_back = Signal()
 
+# Sent when an editor asks for a paid order's receipt again (Orders admin, "Resend
+# receipt"), inside the transaction. The app that emails receipts answers True once it
+# has queued the email (after the commit); no true answer means nothing will go out.
+# kwargs: order (catalogue.models.Order)
+order_receipt_requested = Signal()
+
 # Support tickets announce their own events: catalogue/support/signals.py.

@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Case, Count, Exists, OuterRef, Value, When
-from django.forms import CheckboxSelectMultiple
+from django.forms import CheckboxSelectMultiple, HiddenInput
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from django_filters import ChoiceFilter, ModelMultipleChoiceFilter, MultipleChoiceFilter
+from django_filters import ChoiceFilter, ModelChoiceFilter, ModelMultipleChoiceFilter, MultipleChoiceFilter
 from wagtail import hooks
 from wagtail.admin.filters import MultipleUserFilter, WagtailFilterSet
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
@@ -28,7 +28,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_payouts, admin_reviews, admin_views
+from . import admin_orders, admin_payouts, admin_reviews, admin_views
 from .extensions import SYNC_STATE, product_sync_provider
 from .formatting import format_money
 from .models import (
@@ -48,6 +48,7 @@ from .models import (
 )
 from .payouts import can_manage_payouts
 from .rich_text import LivePageLinkHandler
+from .support import admin_views as support_admin_views
 
 
 def _dodo_sync_label(page):
@@ -62,6 +63,22 @@ def _dodo_sync_choices():
 
 def _sellers(request):
     return get_user_model().objects.filter(is_seller=True).order_by("first_name", "last_name", "email")
+
+
+class CustomerLinkFilterSet(WagtailFilterSet):
+    """A filterset with a ``customer`` filter, for the links on a user's admin page
+    (accounts/viewsets.py) to their orders and tickets. It has no control in the filter
+    drawer unless given (a list of every customer would not fit there); once given, its
+    pill says whose rows these are and removes it."""
+
+    customer = ModelChoiceFilter(
+        label=_("Customer"), queryset=lambda request: get_user_model().objects.all(), widget=HiddenInput
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.data.get("customer"):
+            del self.filters["customer"]
 
 
 # PRODUCTS
@@ -283,7 +300,7 @@ def _staff(request):
     return get_user_model().objects.filter(is_staff=True).order_by("first_name", "last_name", "email")
 
 
-class SupportTicketFilterSet(WagtailFilterSet):
+class SupportTicketFilterSet(CustomerLinkFilterSet):
     status = MultipleChoiceFilter(label=_("Status"), choices=TicketStatus.choices, widget=CheckboxSelectMultiple)
     seller = MultipleUserFilter(
         label=_("Seller"), field_name="product__seller", queryset=_sellers, widget=CheckboxSelectMultiple
@@ -294,10 +311,19 @@ class SupportTicketFilterSet(WagtailFilterSet):
         method="filter_assigned",
     )
     assignees = MultipleUserFilter(label=_("Assigned to"), queryset=_staff, widget=CheckboxSelectMultiple)
+    # A side asked the marketplace to step in (catalogue/support/services.py escalate).
+    escalated = ChoiceFilter(
+        label=_("Escalated"),
+        choices=[("1", _("Marketplace asked to step in")), ("0", _("No"))],
+        method="filter_escalated",
+    )
 
     class Meta:
         model = SupportTicket
         fields = []
+
+    def filter_escalated(self, queryset, name, value):
+        return queryset.filter(escalated_at__isnull=value != "1")
 
     def filter_assigned(self, queryset, name, value):
         through = SupportTicket.assignees.through
@@ -349,6 +375,7 @@ class SupportTicketViewSet(SnippetViewSet):
         Column("seller", label=_("Seller"), accessor=lambda t: t.product.seller_name if t.product else "—"),
         Column("customer", label=_("Customer"), accessor=lambda t: t.customer.get_full_name() or t.customer.email),
         Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
+        Column("escalated", label=_("Escalated"), accessor=lambda t: _("Yes") if t.escalated_at else "—"),
         Column("assignees", label=_("Assigned"), accessor=_assignee_names),
         DateColumn("updated_at", label=_("Updated"), sort_key="updated_at"),
     ]
@@ -377,6 +404,16 @@ class SupportTicketViewSet(SnippetViewSet):
 register_snippet(SupportTicketViewSet)
 
 
+@hooks.register("register_admin_urls")
+def register_ticket_admin_urls():
+    # A ticket's conversation page: staff write to both sides, refund, close
+    # (catalogue/support/admin_views.py checks the ticket permission).
+    return [
+        path("support/<int:pk>/conversation/", support_admin_views.conversation, name="catalogue_ticket_conversation"),
+        path("support/<int:pk>/close/", support_admin_views.close, name="catalogue_ticket_close"),
+    ]
+
+
 # REVIEWS (catalogue/admin_reviews.py): editors hide a buyer's review, with the reason, or
 # show it again; never add or delete one. The policy is registered before the viewset.
 register_permission_policy(Review, admin_reviews.ReviewPermissionPolicy(Review))
@@ -401,13 +438,24 @@ register_permission_policy(Order, OrderPermissionPolicy(Order))
 
 @hooks.register("register_admin_urls")
 def register_order_admin_urls():
-    return [path("orders/<int:pk>/grant/", admin_views.grant_order, name="catalogue_order_grant")]
+    return [
+        path("orders/<int:pk>/grant/", admin_views.grant_order, name="catalogue_order_grant"),
+        path("orders/<int:pk>/resend-receipt/", admin_views.resend_receipt, name="catalogue_order_resend_receipt"),
+        path("orders/<int:pk>/reset-downloads/", admin_views.reset_downloads, name="catalogue_order_reset_downloads"),
+    ]
+
+
+@hooks.register("register_log_actions")
+def register_order_log_actions(actions):
+    """The order actions editors take, as they read in the order's history."""
+    actions.register_action(admin_orders.RESENT_RECEIPT, _("Resend receipt"), _("Receipt sent again"))
+    actions.register_action(admin_orders.RESET_DOWNLOADS, _("Reset downloads"), _("Download count reset"))
 
 
 DISPUTED_CHOICES = [("open", _("Dispute open")), ("any", _("Any dispute")), ("lost", _("Dispute lost"))]
 
 
-class OrderFilterSet(WagtailFilterSet):
+class OrderFilterSet(CustomerLinkFilterSet):
     status = MultipleChoiceFilter(label=_("Status"), choices=OrderStatus.choices, widget=CheckboxSelectMultiple)
     needs_review = ChoiceFilter(
         label=_("Flagged"), choices=[("1", _("Needs review")), ("0", _("No"))], method="filter_review"
@@ -508,6 +556,7 @@ class OrderViewSet(SnippetViewSet):
             label=_("Customer"),
             accessor=lambda order: order.customer.email if order.customer_id else order.guest_email,
         ),
+        Column("seller", label=_("Seller"), accessor=lambda order: order.seller.get_full_name() or order.seller.email),
         Column("total", label=_("Total paid"), accessor=_total_paid, sort_key="paid_total"),
         Column("status", label=_("Status"), accessor=_order_status, sort_key="status"),
         Column("needs_review", label=_("Attention"), accessor=_order_attention, sort_key="needs_review"),
@@ -518,6 +567,9 @@ class OrderViewSet(SnippetViewSet):
         "customer__email",
         "guest_email",
         "product__title",
+        "seller__email",
+        "seller__first_name",
+        "seller__last_name",
         "dodo_payment_id",
         "dodo_checkout_session_id",
         "discount_code",

@@ -255,6 +255,15 @@ def refund_panel(request, order):
     return RefundPanel(order) if can_manage_orders(request.user) else None
 
 
+def _refund_back(request, pk):
+    """Where the refund form came from: a same-site ``next`` (a support ticket's admin
+    page refunds its order too), else the order's admin page."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return order_admin_url(pk)
+
+
 @require_POST
 def refund_order(request, pk):
     """Ask Dodo to refund an order (all that is left, or the amount typed), then show the
@@ -271,7 +280,7 @@ def refund_order(request, pk):
         refund = refunds.refund_order(order, amount=amount, reason=reason, requested_by=request.user)
     except refunds.RefundRefused as refused:
         messages.error(request, refused.message)
-        return redirect(order_admin_url(pk))
+        return redirect(_refund_back(request, pk))
     if refund is None:
         messages.warning(
             request,
@@ -289,4 +298,38 @@ def refund_order(request, pk):
             _("Refunded %(amount)s: order #%(pk)s is fully refunded and its download revoked. The buyer and the seller are emailed.")
             % {"amount": format_money(refund.amount, refund.currency), "pk": pk},
         )
-    return redirect(order_admin_url(pk))
+    return redirect(_refund_back(request, pk))
+
+
+# AN ORDER'S EVENT HISTORY
+
+# The latest events shown on an order's page; the count above the table says how many
+# there are in all (a payment has a handful; replays and retries are in ``attempts``).
+ORDER_EVENT_ROWS = 50
+
+
+class OrderEventsPanel(Component):
+    """What Dodo told us about an order's payment, its refunds and its disputes, newest
+    first: every stored webhook (and what reconciliation found), with how it was
+    handled. Refund and dispute events carry their payment's id, so one lookup by the
+    payment finds them all. Added to the page through ``catalogue``'s sections hook."""
+
+    template_name = "dodo/admin/order_events.html"
+
+    def __init__(self, order):
+        self.order = order
+
+    def get_context_data(self, parent_context=None):
+        payment_id = self.order.dodo_payment_id
+        events = WebhookEvent.objects.filter(payment_id=payment_id).order_by("-received_at") if payment_id else None
+        return {
+            "order": self.order,
+            "events": [event_facts(event) for event in events[:ORDER_EVENT_ROWS]] if events is not None else [],
+            "event_total": events.count() if events is not None else 0,
+            "event_rows": ORDER_EVENT_ROWS,
+        }
+
+
+def order_events_panel(request, order):
+    """The order's Dodo event history, for editors who may act on orders (None for others)."""
+    return OrderEventsPanel(order) if can_manage_orders(request.user) else None

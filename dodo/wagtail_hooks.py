@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from catalogue.admin_views import ORDER_ADMIN_PANELS_HOOK
+from catalogue.admin_views import ORDER_ADMIN_PANELS_HOOK, ORDER_ADMIN_SECTIONS_HOOK
 from catalogue.models import ProductPage
 
 from . import admin_views
@@ -46,6 +46,8 @@ def register_dodo_events_report_menu_item():
 # The order's admin page belongs to the catalogue, which knows nothing of Dodo: the
 # refund box joins it through the catalogue's hook.
 hooks.register(ORDER_ADMIN_PANELS_HOOK, admin_views.refund_panel)
+# ... and so does the order's Dodo event history, as a section of its own.
+hooks.register(ORDER_ADMIN_SECTIONS_HOOK, admin_views.order_events_panel)
 
 
 def _tell_editor_about_sync(request, page):

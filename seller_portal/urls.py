@@ -64,6 +64,7 @@ urlpatterns = [
     path("support/", views.TicketInboxView.as_view(), name="support"),
     path("support/<int:pk>/", views.TicketDetailView.as_view(), name="support_detail"),
     path("support/<int:pk>/close/", views.TicketCloseView.as_view(), name="support_close"),
+    path("support/<int:pk>/escalate/", views.TicketEscalateView.as_view(), name="support_escalate"),
     path("support/<int:pk>/reopen/", views.TicketReopenView.as_view(), name="support_reopen"),
     path(
         "support/<int:pk>/attachments/<int:message_pk>/",

@@ -535,6 +535,10 @@ class TicketReopenView(SellerTicketsMixin, tickets.TicketReopenView):
     pass
 
 
+class TicketEscalateView(SellerTicketsMixin, tickets.TicketEscalateView):
+    pass
+
+
 class TicketAttachmentView(SellerTicketsMixin, tickets.TicketAttachmentView):
     pass
 

@@ -140,6 +140,32 @@ class DownloadFactory(factory.django.DjangoModelFactory):
     user_agent = "Mozilla/5.0"
 
 
+class OrderRefundFactory(factory.django.DjangoModelFactory):
+    """A refund row as recorded (no ledger rows or signals: use catalogue.orders for those)."""
+
+    class Meta:
+        model = "catalogue.OrderRefund"
+
+    order = factory.SubFactory(OrderFactory)
+    refund_id = factory.Sequence(lambda n: f"ref_f{n}")
+    amount = Decimal("5.00")
+    currency = "USD"
+    is_partial = True
+
+
+class DisputeFactory(factory.django.DjangoModelFactory):
+    """An open dispute row as recorded (catalogue.orders.record_dispute also flags and holds)."""
+
+    class Meta:
+        model = "catalogue.Dispute"
+
+    order = factory.SubFactory(OrderFactory)
+    dispute_id = factory.Sequence(lambda n: f"dp_f{n}")
+    status = "dispute_opened"
+    amount = Decimal("5.00")
+    currency = "USD"
+
+
 # SHORT LINKS (seller portal)
 
 from seller_portal.models import ShortLink  # noqa: E402  (appended section; keeps the block self-contained)

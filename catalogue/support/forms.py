@@ -60,6 +60,19 @@ class ReplyForm(MessageFields):
     )
 
 
+class EscalateForm(forms.Form):
+    """Ask the marketplace to step in: a short reason, saved as a message of the thread."""
+
+    reason = forms.CharField(
+        label=_("What should the marketplace look at?"),
+        max_length=1000,
+        strip=True,
+        validators=[validate_no_nul],
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Once per ticket. Marketplace staff read the whole conversation and write here."),
+    )
+
+
 class TicketForm(MessageFields):
     """A customer's new question: which product, a subject and the first message.
 

@@ -15,6 +15,9 @@ PORTAL_NAMESPACES = {MessageRole.CUSTOMER: "portal", MessageRole.SELLER: "seller
 
 # Editors read a ticket on its Wagtail snippet edit page (catalogue/wagtail_hooks.py).
 ADMIN_TICKET = "wagtailsnippets_catalogue_supportticket:edit"
+# Staff write to both sides, refund the order and close the ticket on its conversation
+# page (catalogue/support/admin_views.py), linked from the edit page.
+ADMIN_CONVERSATION = "catalogue_ticket_conversation"
 
 
 def portal_url_name(role, name):

@@ -42,6 +42,9 @@ class MessageRole(models.TextChoices):
 
     CUSTOMER = "customer", _("Customer")
     SELLER = "seller", _("Seller")
+    # Marketplace staff writing from Wagtail admin on an escalated ticket (shown to both
+    # sides as "Brightshelf team", whoever the staff member is).
+    STAFF = "staff", _("Brightshelf team")
 
 
 def unanswered_q(prefix=""):
@@ -157,6 +160,9 @@ class SupportTicket(models.Model):
     last_customer_message_at = models.DateTimeField(_("last customer message"), null=True, blank=True)
     last_seller_message_at = models.DateTimeField(_("last seller reply"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The buyer or the seller asked the marketplace to step in (once; their reason is a
+    # message of the thread). Staff then write in the conversation from Wagtail admin.
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True, editable=False)
 
     objects = SupportTicketQuerySet.as_manager()
 
@@ -259,3 +265,7 @@ class TicketMessage(models.Model):
     @property
     def from_seller(self):
         return self.author_role == MessageRole.SELLER
+
+    @property
+    def from_staff(self):
+        return self.author_role == MessageRole.STAFF

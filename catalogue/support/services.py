@@ -21,16 +21,18 @@ the commit (``tasks.py``). These functions never send email themselves.
 import logging
 import os
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.permission_policies import ModelPermissionPolicy
 
 from .. import refunds
 from ..formatting import format_money
 from ..models import Order, OrderRefund, OrderStatus, ProductPage
 from .models import MessageRole, SupportTicket, TicketMessage, TicketStatus, unanswered_q
-from .signals import ticket_opened, ticket_replied
+from .signals import ticket_escalated, ticket_opened, ticket_replied, ticket_staff_closed, ticket_staff_replied
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +203,75 @@ def _update(ticket, **changes):
     SupportTicket.objects.filter(pk=ticket.pk).update(**changes)
     for field, value in changes.items():
         setattr(ticket, field, value)
+
+
+# ESCALATION: either side asks the marketplace to step in; staff write and close from
+# Wagtail admin (catalogue/admin_tickets.py). Staff messages change neither the status
+# nor "who wrote last": they are a third voice, the seller's inbox still follows the
+# customer and the seller.
+
+ESCALATION_PREFIX = _("I asked the marketplace to step in: ")
+
+
+@transaction.atomic
+def escalate(ticket, user, role, reason):
+    """Mark the ticket escalated and save ``user``'s reason (written as ``role``) in its
+    thread; return the message. Once per ticket: the UPDATE only matches a ticket not yet
+    escalated, so two quick clicks make one escalation. Raises :class:`TicketNotAllowed`
+    or ``ValidationError`` (an empty or too long reason). Sends ``ticket_escalated``
+    (staff are emailed after the commit, see ``signal_handlers.py``)."""
+    _check_party(ticket, user, role)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"body": _("Say in a few words what the marketplace should look at.")})
+    message = _new_message(ticket, user, role, f"{ESCALATION_PREFIX}{reason}", None)
+    now = timezone.now()
+    if not SupportTicket.objects.filter(pk=ticket.pk, escalated_at__isnull=True).update(
+        escalated_at=now, updated_at=now
+    ):
+        raise TicketNotAllowed(_("The marketplace has already been asked to step in on this ticket."))
+    ticket.escalated_at = now
+    message.save()
+    logger.info("Ticket #%s: escalated by %s #%s (message #%s)", ticket.pk, role, user.pk, message.pk)
+    ticket_escalated.send(sender=SupportTicket, ticket=ticket, message=message)
+    return message
+
+
+def escalation_recipients(ticket):
+    """Who hears of an escalation: the staff assigned to the ticket, or, when nobody is,
+    every active staff member who may change tickets in Wagtail admin (the editors)."""
+    assigned = list(ticket.assignees.filter(is_active=True, is_staff=True))
+    if assigned:
+        return assigned
+    users = ModelPermissionPolicy(SupportTicket).users_with_permission("change")
+    return list(users.filter(is_staff=True).order_by("pk"))
+
+
+@transaction.atomic
+def staff_reply(ticket, staff, body):
+    """Add a message from the marketplace (``staff`` writing as :attr:`MessageRole.STAFF`)
+    and return it. The views check the admin permission; this checks the person is staff.
+    Sends ``ticket_staff_replied`` (both sides are emailed after the commit)."""
+    if not staff.is_staff:
+        raise TicketNotAllowed(_("Only marketplace staff write as the marketplace."))
+    message = _new_message(ticket, staff, MessageRole.STAFF, body, None)
+    message.save()
+    _update(ticket)
+    logger.info("Ticket #%s: staff #%s wrote (message #%s)", ticket.pk, staff.pk, message.pk)
+    ticket_staff_replied.send(sender=SupportTicket, ticket=ticket, message=message)
+    return message
+
+
+@transaction.atomic
+def staff_close(ticket, staff):
+    """Close the ticket as the marketplace; ``False`` if it already was. Sends
+    ``ticket_staff_closed`` (both sides are emailed after the commit)."""
+    if not staff.is_staff:
+        raise TicketNotAllowed(_("Only marketplace staff close tickets from the admin."))
+    if not close(ticket, staff):
+        return False
+    ticket_staff_closed.send(sender=SupportTicket, ticket=ticket, user=staff)
+    return True
 
 
 # COUNTS (one query each)

@@ -12,7 +12,16 @@ from functools import partial
 
 from django.db import transaction
 
-from .tasks import send_ticket_assigned_email, send_ticket_opened_email, send_ticket_reply_email
+from .models import MessageRole
+from .services import escalation_recipients
+from .tasks import (
+    send_ticket_assigned_email,
+    send_ticket_escalated_email,
+    send_ticket_opened_email,
+    send_ticket_reply_email,
+    send_ticket_staff_closed_email,
+    send_ticket_staff_reply_email,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,3 +57,26 @@ def email_newly_assigned_staff(sender, instance, action, reverse, model, pk_set,
         logger.info("Ticket #%s: user #%s assigned, emailing them after commit", ticket_id, user_id)
         transaction.on_commit(partial(send_ticket_assigned_email.enqueue, ticket_id, user_id))
 
+
+def email_staff_about_escalation(sender, ticket, message, **kwargs):
+    """``ticket_escalated``: each assigned staff member (or, with nobody assigned, each
+    editor who may change tickets) hears that a side asked the marketplace to step in."""
+    for user in escalation_recipients(ticket):
+        transaction.on_commit(partial(send_ticket_escalated_email.enqueue, message.pk, user.pk))
+
+
+def _sides(ticket):
+    # A ticket whose product was deleted has no seller left to tell.
+    return [MessageRole.CUSTOMER, MessageRole.SELLER] if ticket.product_id else [MessageRole.CUSTOMER]
+
+
+def email_both_sides_about_staff_reply(sender, ticket, message, **kwargs):
+    """``ticket_staff_replied``: the customer and the seller each get the marketplace's message."""
+    for role in _sides(ticket):
+        transaction.on_commit(partial(send_ticket_staff_reply_email.enqueue, message.pk, str(role)))
+
+
+def email_both_sides_about_staff_close(sender, ticket, user, **kwargs):
+    """``ticket_staff_closed``: the customer and the seller each hear the marketplace closed it."""
+    for role in _sides(ticket):
+        transaction.on_commit(partial(send_ticket_staff_closed_email.enqueue, ticket.pk, str(role)))

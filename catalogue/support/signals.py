@@ -11,3 +11,16 @@ ticket_opened = Signal()
 # after the message is saved and the ticket's status updated; ``message.author_role``
 # says which side wrote. kwargs: ticket, message (as above)
 ticket_replied = Signal()
+
+# Sent when the customer or the seller asks the marketplace to step in on a ticket,
+# after it is marked escalated and their reason saved as a message of the thread.
+# kwargs: ticket, message (the reason, as above)
+ticket_escalated = Signal()
+
+# Sent when marketplace staff write in a ticket's conversation from Wagtail admin
+# (``message.author_role`` is ``staff``): both sides are emailed. kwargs: ticket, message
+ticket_staff_replied = Signal()
+
+# Sent when marketplace staff close a ticket from Wagtail admin: both sides are emailed.
+# kwargs: ticket, user (the staff member)
+ticket_staff_closed = Signal()

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django_tasks import task
 
 from ..emails import send_email_from_task
-from .links import ADMIN_TICKET, portal_url
+from .links import ADMIN_CONVERSATION, ADMIN_TICKET, portal_url
 from .models import MessageRole, SupportTicket, TicketMessage
 
 logger = logging.getLogger(__name__)
@@ -109,3 +109,52 @@ def send_ticket_assigned_email(context, ticket_id, user_id, attempt=1):
         "thread_url": thread_url(ticket, "staff"),
     }
     return _send(context, ticket, "assignment", "ticket_assigned", template_context, user)
+
+
+# ESCALATION
+
+
+@task(backend="db", takes_context=True)
+def send_ticket_escalated_email(context, message_id, user_id, attempt=1):
+    """Tell a staff member that a side of a ticket asked the marketplace to step in."""
+    message = _load_message(message_id, "escalation")
+    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    if message is None or user is None or not user.is_staff:
+        logger.info("Ticket message #%s: escalation email to user #%s skipped", message_id, user_id)
+        return False
+    ticket = message.ticket
+    template_context = {"message": message, "thread_url": _absolute(reverse(ADMIN_CONVERSATION, args=[ticket.pk]))}
+    return _send(context, ticket, "escalation", "ticket_escalated", template_context, user)
+
+
+def _party(ticket, role):
+    if role == MessageRole.CUSTOMER:
+        return ticket.customer
+    return ticket.product.seller if ticket.product else None
+
+
+@task(backend="db", takes_context=True)
+def send_ticket_staff_reply_email(context, message_id, role, attempt=1):
+    """Email the marketplace's message to one side of the ticket (``role``)."""
+    message = _load_message(message_id, "staff reply")
+    if message is None:
+        return False
+    ticket = message.ticket
+    recipient = _party(ticket, role)
+    if recipient is None:
+        logger.info("Ticket #%s: staff reply email to the %s skipped, nobody there", ticket.pk, role)
+        return False
+    template_context = {"message": message, "thread_url": thread_url(ticket, role)}
+    return _send(context, ticket, f"staff reply to {role}", "ticket_staff_reply", template_context, recipient)
+
+
+@task(backend="db", takes_context=True)
+def send_ticket_staff_closed_email(context, ticket_id, role, attempt=1):
+    """Tell one side of the ticket (``role``) that the marketplace closed it."""
+    ticket = SupportTicket.objects.select_related("customer", "product__seller").filter(pk=ticket_id).first()
+    recipient = _party(ticket, role) if ticket else None
+    if recipient is None:
+        logger.info("Ticket #%s: staff close email to the %s skipped", ticket_id, role)
+        return False
+    template_context = {"thread_url": thread_url(ticket, role)}
+    return _send(context, ticket, f"staff close to {role}", "ticket_staff_closed", template_context, recipient)

@@ -30,7 +30,7 @@ from ..files import serve_private_file
 from ..models import ProductPage
 from ..refunds import refund_state
 from . import services
-from .forms import ReplyForm, TicketFilterForm, TicketForm
+from .forms import EscalateForm, ReplyForm, TicketFilterForm, TicketForm
 from .links import portal_url, portal_url_name
 from .models import MessageRole, SupportTicket, TicketMessage
 
@@ -226,6 +226,7 @@ class TicketThreadView(TicketViewMixin, SingleObjectMixin, FormView):
 
     def get_context_data(self, **kwargs):
         ticket = self.object
+        escalate_form = kwargs.pop("escalate_form", None) or EscalateForm()
         return super().get_context_data(
             thread=list(ticket.messages.select_related("author")),
             # A buyer's refund request: whether the order can still be refunded (the
@@ -234,6 +235,8 @@ class TicketThreadView(TicketViewMixin, SingleObjectMixin, FormView):
             viewer_role=self.role,
             list_url=self.portal_url("support"),
             close_url=self.portal_url("support_close", pk=ticket.pk),
+            escalate_url=self.portal_url("support_escalate", pk=ticket.pk),
+            escalate_form=escalate_form,
             attachment_url_name=portal_url_name(self.role, "support_attachment"),
             **kwargs,
         )
@@ -256,6 +259,36 @@ class TicketThreadView(TicketViewMixin, SingleObjectMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, REPLY_SENT[self.role])
         return redirect(f"{self.detail_url(ticket)}#message-{message.pk}")
+
+
+class TicketEscalateView(TicketThreadView):
+    """Ask the marketplace to step in (POST, once per ticket): the thread page again with
+    the reason's error next to it, or back to the thread with the escalation noted."""
+
+    http_method_names = ["post"]
+    form_class = EscalateForm
+
+    def get_context_data(self, **kwargs):
+        # ``form`` stays the reply form of the page; the bound escalation form is passed
+        # as ``escalate_form`` by form_invalid.
+        kwargs.setdefault("form", ReplyForm())
+        return super().get_context_data(**kwargs)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(escalate_form=form))
+
+    def form_valid(self, form):
+        ticket = self.object
+        try:
+            services.escalate(ticket, self.request.user, self.role, form.cleaned_data["reason"])
+        except services.TicketNotAllowed as exc:
+            messages.error(self.request, exc.message)
+        except ValidationError as exc:
+            form.add_error("reason", exc.messages)
+            return self.form_invalid(form)
+        else:
+            messages.success(self.request, _("The marketplace has been asked to step in. Its staff will write here."))
+        return redirect(self.detail_url(ticket))
 
 
 class TicketActionView(TicketViewMixin, SingleObjectMixin, View):

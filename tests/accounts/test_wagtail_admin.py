@@ -59,6 +59,7 @@ def test_an_editor_edits_roles(client, staff):
             "last_name": customer.last_name,
             "is_active": "on",
             "is_seller": "on",
+            "is_trusted_seller": "on",
             # is_customer left unticked: the role is taken away
             "password1": "",
             "password2": "",
@@ -66,7 +67,12 @@ def test_an_editor_edits_roles(client, staff):
     )
     assert response.status_code == 302, response.context["form"].errors
     customer.refresh_from_db()
-    assert (customer.first_name, customer.is_customer, customer.is_seller) == ("Cleo", False, True)
+    assert (customer.first_name, customer.is_customer, customer.is_seller, customer.is_trusted_seller) == (
+        "Cleo",
+        False,
+        True,
+        True,
+    )
     assert customer.check_password("correct-horse-battery-staple")
 
 
