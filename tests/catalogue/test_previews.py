@@ -245,7 +245,7 @@ def test_editors_manage_previews_in_wagtail_admin(client, site_tree):
     assert 'name="preview_file"' in html and 'name="video_url"' in html
 
 
-def test_deleting_a_product_removes_its_sample_unless_another_product_names_it(django_capture_on_commit_callbacks):
+def test_deleting_a_product_removes_its_sample_unless_another_product_names_it(site_tree, django_capture_on_commit_callbacks):
     product = ProductPageFactory()
     product.preview_file = SimpleUploadedFile("Chapter 1.pdf", PDF_BYTES)
     product.save()
