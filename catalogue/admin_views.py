@@ -132,43 +132,46 @@ def grant_order(request, pk):
     return redirect(order_admin_url(pk))
 
 
-@require_POST
-def resend_receipt(request, pk):
-    """Queue the buyer's receipt again (they lost it, or it bounced and was fixed)."""
+def _order_action(request, pk, action, success_message):
+    """Run an editor's order action (``action(pk, editor)``) for those who may manage
+    orders: its refusal or ``success_message(result)`` as a message, back to the order."""
     if not can_manage_orders(request.user):
         raise PermissionDenied
     try:
-        order = admin_orders.resend_receipt(pk, request.user)
+        result = action(pk, request.user)
     except Order.DoesNotExist:
         raise Http404 from None
     except orders.OrderActionRefused as refused:
         messages.error(request, refused.message)
     else:
-        messages.success(
-            request,
-            _("The receipt for order #%(pk)s is on its way to %(email)s.") % {"pk": pk, "email": order.customer.email},
-        )
+        messages.success(request, success_message(result))
     return redirect(order_admin_url(pk))
+
+
+@require_POST
+def resend_receipt(request, pk):
+    """Queue the buyer's receipt again (they lost it, or it bounced and was fixed)."""
+    return _order_action(
+        request,
+        pk,
+        admin_orders.resend_receipt,
+        lambda order: _("The receipt for order #%(pk)s is on its way to %(email)s.")
+        % {"pk": pk, "email": order.customer.email},
+    )
 
 
 @require_POST
 def reset_downloads(request, pk):
     """Give the buyer their download limit back (a failed or lost download, say)."""
-    if not can_manage_orders(request.user):
-        raise PermissionDenied
-    try:
-        used = admin_orders.reset_download_count(pk, request.user)
-    except Order.DoesNotExist:
-        raise Http404 from None
-    except orders.OrderActionRefused as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(
-            request,
-            _("Order #%(pk)s: the %(used)s downloads used are reset; the buyer may download %(limit)s times again.")
-            % {"pk": pk, "used": used, "limit": settings.DOWNLOAD_LIMIT_PER_ORDER},
+    return _order_action(
+        request,
+        pk,
+        admin_orders.reset_download_count,
+        lambda used: _(
+            "Order #%(pk)s: the %(used)s downloads used are reset; the buyer may download %(limit)s times again."
         )
-    return redirect(order_admin_url(pk))
+        % {"pk": pk, "used": used, "limit": settings.DOWNLOAD_LIMIT_PER_ORDER},
+    )
 
 
 class DisputeInspectView(SnippetInspectView):
