@@ -9,6 +9,7 @@ and the storefront search's index, from ``catalogue/search/models.py``.
 from ..search.models import ProductSearchTerm, SearchWord
 from ..support.models import MessageRole, SupportTicket, SupportTicketQuerySet, TicketMessage, TicketStatus
 from ..worker.models import ScheduledTask, TaskEffect, TaskRequestId, WorkerHeartbeat
+from .analytics import ProductDailyStats, ProductTraffic, TrafficKind
 from .discounts import DiscountCode, DiscountCodeQuerySet
 from .orders import (
     LOST_DISPUTE_STATUSES,
@@ -31,6 +32,7 @@ from .products import *  # noqa: F403
 from .products import (
     CatalogueIndexPage,
     CategoryInUseError,
+    CategoryStatus,
     ProductCategory,
     ProductGalleryImage,
     ProductHasOrdersError,
@@ -44,6 +46,10 @@ from .reviews import ProductRating, Review, ReviewQuerySet
 from .sellers import SellerProfile, SellerProfileQuerySet
 
 __all__ = [
+    "CategoryStatus",
+    "ProductDailyStats",
+    "ProductTraffic",
+    "TrafficKind",
     "LOST_DISPUTE_STATUSES",
     "OPEN_DISPUTE_STATUSES",
     "ORDER_TRANSITIONS",

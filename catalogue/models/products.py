@@ -97,8 +97,20 @@ class ProductCategoryQuerySet(OwnedQuerySet):
             return ProductCategory.objects.filter(pk__in=pks).update(live_product_count=Coalesce(Subquery(live), 0))
 
 
+class CategoryStatus(models.TextChoices):
+    """Where a category stands with the editors: shoppers only ever see approved ones."""
+
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
 class ProductCategory(models.Model):
     """A shelf of the catalogue (E-books, Templates, ...): a Wagtail snippet.
+
+    Categories are marketplace-wide, so one a seller proposes starts ``PENDING`` and
+    shoppers see it only once an editor approves it (``catalogue.moderation``); the ones
+    editors create are approved from the start (the field's default).
 
     Editors manage every category in Wagtail admin; a seller manages the ones they created
     (``owner``). A category with products cannot be deleted (``ProductPage.category`` is
@@ -131,6 +143,31 @@ class ProductCategory(models.Model):
         help_text=_("The seller who created this category, if any; editors own the rest."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=CategoryStatus.choices,
+        default=CategoryStatus.APPROVED,
+        db_index=True,
+        help_text=_("Shoppers see approved categories only; a seller's proposal waits for an editor."),
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True, editable=False)
+    review_comment = models.TextField(
+        _("editor's comment"),
+        blank=True,
+        max_length=1000,
+        validators=[MaxLengthValidator(1000)],
+        help_text=_("Sent to the seller who proposed the category (why it was rejected, or a note on approval)."),
+    )
     live_product_count = models.PositiveIntegerField(
         _("live products"),
         default=0,
