@@ -7,7 +7,9 @@ DEMO_PASSWORD = "brightshelf-demo"  # noqa: S105  (printed by seed_demo; demo ac
 DEMO_USERS = [
     # (role label, email, first name, last name, flags)
     ("editor", "editor@example.com", "Eddie", "Editor", {"is_staff": True, "is_superuser": True}),
-    ("seller", "maya@example.com", "Maya", "Okafor", {"is_seller": True, "is_customer": True}),
+    # Maya is trusted: she publishes directly. Lars is not yet: his new products and changes
+    # go to the editors' review (catalogue.moderation), as a new seller's do.
+    ("seller", "maya@example.com", "Maya", "Okafor", {"is_seller": True, "is_customer": True, "is_trusted_seller": True}),
     ("seller", "lars@example.com", "Lars", "Berg", {"is_seller": True, "is_customer": True}),
     ("customer", "chloe@example.com", "Chloe", "Martin", {"is_customer": True}),
     ("customer", "sam@example.com", "Sam", "Patel", {"is_customer": True}),

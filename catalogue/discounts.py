@@ -11,9 +11,9 @@ and products, mirrored by ``dodo.sync``); whether the mirror is up to date is th
 import logging
 
 from django.db import IntegrityError, transaction
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from .dates import format_day
 from .models import DiscountCode
 from .models.discounts import normalize_code
 from .money import round_money
@@ -60,7 +60,7 @@ def check_code(raw_code, product, now=None):
     if not discount.active:
         raise DiscountRefused(_("The code %(code)s is no longer active.") % {"code": code}, reason="inactive")
     if discount.is_expired(now):
-        when = formats.date_format(discount.last_day(), "j F Y")
+        when = format_day(discount.last_day())
         raise DiscountRefused(
             _("The code %(code)s expired on %(date)s.") % {"code": code, "date": when}, reason="expired"
         )

@@ -14,9 +14,9 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from .dates import format_day
 from .formatting import format_money
 from .models import LedgerEntry, OrderStatus
 from .money import fits_currency
@@ -82,7 +82,7 @@ def check_refundable(order):
                 "Dodo only refunds payments within 30 days; this one's window closed on %(date)s. "
                 "Settle with the buyer outside Dodo if you must."
             )
-            % {"date": _date(deadline)}
+            % {"date": format_day(deadline)}
         )
 
 
@@ -111,10 +111,6 @@ def parse_amount(text, order):
     if not fits_currency(amount, currency):
         raise RefundRefused(_("%(currency)s amounts cannot have that many decimals.") % {"currency": currency})
     return amount
-
-
-def _date(moment):
-    return date_format(timezone.localtime(moment), "j F Y")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.db import transaction
 from . import page_cache
 from .files import delete_preview_file_on_commit, delete_product_file_on_commit
 from .models import ProductCategory, ProductPage
+from .moderation import product_decision_of, send_product_review_email
 from .slugs import unique_category_slug
 from .tasks import reindex_products
 
@@ -196,6 +197,15 @@ def remember_request_id_of_task(sender, task_result, **kwargs):
     remember_request_id(sender, task_result)
 
 
+def email_seller_about_product_review(sender, instance, user=None, **kwargs):
+    """``workflow_approved`` / ``workflow_rejected``: the editors decided on a seller's
+    product (``catalogue.moderation``); the seller is emailed, with the editor's comment,
+    once the decision commits."""
+    task_state = product_decision_of(instance)
+    if task_state is not None:
+        transaction.on_commit(partial(send_product_review_email.enqueue, task_state.pk))
+
+
 def connections():
     """Every receiver of the catalogue (support's included), as ``CatalogueConfig.ready()``
     connects them through ``catalogue.receivers``; ``breaks`` marks those the
@@ -205,7 +215,7 @@ def connections():
     from django_tasks.signals import task_enqueued
     from wagtail.images import get_image_model
     from wagtail.models import Page, Site
-    from wagtail.signals import page_published, page_unpublished, post_page_move
+    from wagtail.signals import page_published, page_unpublished, post_page_move, workflow_approved, workflow_rejected
 
     from . import releases
     from .models import CatalogueIndexPage, ProductCategory, ProductPage, SupportTicket
@@ -366,4 +376,7 @@ def connections():
         ),
         # Tasks run by the worker log the id of the request that enqueued them.
         Connection(task_enqueued, None, remember_request_id_of_task, "catalogue_task_request_id"),
+        # Moderation (catalogue.moderation): the seller hears the editors' decision.
+        Connection(workflow_approved, None, email_seller_about_product_review, "catalogue_product_approved_email"),
+        Connection(workflow_rejected, None, email_seller_about_product_review, "catalogue_product_rejected_email"),
     ]

@@ -58,6 +58,21 @@ def prune_task_results():
     return {"task_results": results, "request_ids": request_ids, "effects": effects}
 
 
+@task(backend="db")
+def flush_product_analytics():
+    """Add the product views and checkout starts counted in the cache to the daily rows
+    (``catalogue.analytics``): every counter once, whatever crashed in between."""
+    from .analytics import flush_counters
+
+    result = flush_counters()
+    if result.batches:
+        logger.info(
+            "Analytics: flushed %d batches, %d views, %d checkout starts",
+            result.batches, result.views, result.checkout_starts,
+        )  # fmt: skip
+    return vars(result)
+
+
 class OrphanFilesNotDeleted(Exception):
     """Some orphan files could not be deleted (each is logged); the next run tries again."""
 

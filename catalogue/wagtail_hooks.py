@@ -12,12 +12,18 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from django_filters import ChoiceFilter, ModelChoiceFilter, ModelMultipleChoiceFilter, MultipleChoiceFilter
+from django_filters import (
+    ChoiceFilter,
+    DateFromToRangeFilter,
+    ModelChoiceFilter,
+    ModelMultipleChoiceFilter,
+    MultipleChoiceFilter,
+)
 from wagtail import hooks
-from wagtail.admin.filters import MultipleUserFilter, WagtailFilterSet
+from wagtail.admin.filters import DateRangePickerWidget, MultipleUserFilter, WagtailFilterSet
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, Panel
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleColumn
 from wagtail.admin.ui.tables.pages import BulkActionsColumn, PageStatusColumn, PageTitleColumn
 from wagtail.admin.views.pages.listing import IndexView as PageIndexView
 from wagtail.admin.views.pages.listing import PageFilterSet
@@ -28,13 +34,22 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_orders, admin_payouts, admin_reviews, admin_views
+from . import (
+    admin_analytics,
+    admin_categories,
+    admin_dashboard,
+    admin_orders,
+    admin_payouts,
+    admin_reviews,
+    admin_views,
+)
 from .extensions import SYNC_STATE, product_sync_provider
 from .formatting import format_money
 from .models import (
     LOST_DISPUTE_STATUSES,
     OPEN_DISPUTE_STATUSES,
     CategoryInUseError,
+    CategoryStatus,
     DiscountCode,
     Dispute,
     DisputeStatus,
@@ -153,6 +168,8 @@ def link_rich_text_to_live_pages_only(features):
 
 class ProductCategoryFilterSet(WagtailFilterSet):
     owner = MultipleUserFilter(label=_("Owner"), queryset=_sellers, widget=CheckboxSelectMultiple)
+    # Sellers' proposals awaiting approval (catalogue.moderation, admin_categories.py).
+    status = ChoiceFilter(label=_("Status"), choices=CategoryStatus.choices)
 
     class Meta:
         model = ProductCategory
@@ -174,6 +191,19 @@ class ProductCategoryViewSet(SnippetViewSet):
         "slug",
         Column("owner", label=_("Owner"), accessor=lambda category: category.owner or _("Editors")),
         Column("product_count", label=_("Products"), sort_key="product_count"),
+        StatusTagColumn(
+            "status",
+            label=_("Status"),
+            accessor="get_status_display",
+            sort_key="status",
+            primary=lambda category: category.status == CategoryStatus.PENDING,
+        ),
+        TitleColumn(
+            "review",
+            label=_("Review"),
+            accessor=lambda category: _("Approve or reject") if category.status == CategoryStatus.PENDING else _("Details"),
+            get_url=lambda category: admin_categories.category_review_url(category.pk),
+        ),
     ]
     list_per_page = 50
     search_fields = ["name", "slug", "description"]
@@ -196,6 +226,18 @@ class CatalogueMenuGroup(SnippetViewSetGroup):
 
 
 register_snippet(CatalogueMenuGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_category_review_urls():
+    # Approve or reject a seller's proposed category (catalogue/admin_categories.py).
+    return [
+        path(
+            "categories/<int:pk>/review/",
+            admin_categories.CategoryReviewView.as_view(),
+            name="catalogue_category_review",
+        )
+    ]
 
 
 @hooks.register("before_delete_snippet")
@@ -317,6 +359,10 @@ class SupportTicketFilterSet(CustomerLinkFilterSet):
         choices=[("1", _("Marketplace asked to step in")), ("0", _("No"))],
         method="filter_escalated",
     )
+    # The customer waits for an answer (the dashboard's panel: admin_dashboard.unanswered_tickets).
+    unanswered = ChoiceFilter(
+        label=_("Unanswered"), choices=[("1", _("Customer waits for a reply"))], method="filter_unanswered"
+    )
 
     class Meta:
         model = SupportTicket
@@ -324,6 +370,9 @@ class SupportTicketFilterSet(CustomerLinkFilterSet):
 
     def filter_escalated(self, queryset, name, value):
         return queryset.filter(escalated_at__isnull=value != "1")
+
+    def filter_unanswered(self, queryset, name, value):
+        return admin_dashboard.unanswered_tickets(queryset)
 
     def filter_assigned(self, queryset, name, value):
         through = SupportTicket.assignees.through
@@ -462,6 +511,8 @@ class OrderFilterSet(CustomerLinkFilterSet):
     )
     disputed = ChoiceFilter(label=_("Disputed"), choices=DISPUTED_CHOICES, method="filter_disputed")
     seller = MultipleUserFilter(label=_("Seller"), queryset=_sellers, widget=CheckboxSelectMultiple)
+    # Local days (the dashboard's sales links: catalogue/admin_dashboard.py).
+    paid_at = DateFromToRangeFilter(label=_("Paid"), widget=DateRangePickerWidget)
 
     class Meta:
         model = Order
@@ -822,3 +873,38 @@ def refuse_deleting_used_discount_codes(request, instances):
         % {"codes": ", ".join(used)},
     )
     return redirect(reverse(DiscountCode.snippet_viewset.get_url_name("list")))
+
+
+# DASHBOARD
+# The marketplace's state first on the admin home (catalogue/admin_dashboard.py); other
+# apps add panels through admin_dashboard.MARKETPLACE_PANELS_HOOK.
+hooks.register("construct_homepage_panels", admin_dashboard.add_marketplace_dashboard)
+
+
+# PRODUCT ANALYTICS
+# Views, checkout starts, orders and refunds of every product (catalogue/admin_analytics.py),
+# under Reports, for editors who may see orders.
+
+
+@hooks.register("register_admin_urls")
+def register_analytics_admin_urls():
+    return [
+        path("reports/product-analytics/", admin_analytics.AnalyticsReportView.as_view(), name="catalogue_analytics"),
+        path(
+            "reports/product-analytics/export.csv",
+            admin_analytics.AnalyticsExportView.as_view(),
+            name="catalogue_analytics_export",
+        ),
+    ]
+
+
+class AnalyticsReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return admin_analytics.can_view_sales_reports(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_analytics_report_menu_item():
+    return AnalyticsReportMenuItem(
+        _("Product analytics"), reverse("catalogue_analytics"), name="product-analytics", icon_name="table", order=600
+    )

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from catalogue import discounts, orders
+from catalogue import analytics, discounts, orders
 from catalogue.models import Order
 from catalogue.money import to_minor
 
@@ -236,4 +236,6 @@ def _create_session(order, session_customer, product, product_id):
         updated_at=timezone.now(),
     )
     logger.info("Order #%s: checkout session %s started", order.pk, session["session_id"])
+    # A checkout start for the seller's analytics: counted in the cache, flushed by the worker.
+    analytics.record_checkout_start(product.pk)
     return session["checkout_url"]

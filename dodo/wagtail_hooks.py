@@ -7,10 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from catalogue.admin_dashboard import MARKETPLACE_PANELS_HOOK
 from catalogue.admin_views import ORDER_ADMIN_PANELS_HOOK, ORDER_ADMIN_SECTIONS_HOOK
 from catalogue.models import ProductPage
 
-from . import admin_views
+from . import admin_dashboard, admin_views
 from .models import DodoProduct, SyncStatus
 
 
@@ -48,6 +49,9 @@ def register_dodo_events_report_menu_item():
 hooks.register(ORDER_ADMIN_PANELS_HOOK, admin_views.refund_panel)
 # ... and so does the order's Dodo event history, as a section of its own.
 hooks.register(ORDER_ADMIN_SECTIONS_HOOK, admin_views.order_events_panel)
+# ... and the admin dashboard's "Marketplace" section shows failed syncs and unmatched payments.
+hooks.register(MARKETPLACE_PANELS_HOOK, admin_dashboard.FailedSyncPanel)
+hooks.register(MARKETPLACE_PANELS_HOOK, admin_dashboard.UnmatchedPaymentsPanel)
 
 
 def _tell_editor_about_sync(request, page):

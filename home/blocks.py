@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.snippets.blocks import SnippetChooserBlock
 
-from catalogue.models import CatalogueIndexPage, ProductCategory, ProductPage
+from catalogue.models import CatalogueIndexPage, CategoryStatus, ProductCategory, ProductPage
 
 
 class HeroBlock(blocks.StructBlock):
@@ -102,7 +102,10 @@ class CategoryGridBlock(blocks.StructBlock):
         """
         # Empty categories are never shown, chosen or not: their pages answer 404
         # (CatalogueIndexPage.categories_with_urls), and a shopper expects products behind a tile.
-        categories = ProductCategory.objects.annotate(product_count=F("live_product_count")).filter(product_count__gt=0)
+        # Approved ones only: a seller's proposal is never shown before an editor approves it.
+        categories = ProductCategory.objects.annotate(product_count=F("live_product_count")).filter(
+            product_count__gt=0, status=CategoryStatus.APPROVED
+        )
         chosen_ids = [category.pk for category in value["categories"] if category is not None]
         if chosen_ids:
             by_id = {category.pk: category for category in categories.filter(pk__in=chosen_ids)}

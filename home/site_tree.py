@@ -14,6 +14,7 @@ from django.db import transaction
 from wagtail.models import Collection, Locale, Page, Site
 
 from catalogue.models import CatalogueIndexPage
+from catalogue.moderation import ensure_product_workflow
 
 from .legal import ensure_legal_pages
 from .models import HomePage
@@ -92,6 +93,8 @@ def ensure_site_tree():
                 intro="<p>Everything on Brightshelf, from every seller.</p>",
             )
         )
+    # Untrusted sellers' products are reviewed by the Editors group (catalogue.moderation).
+    ensure_product_workflow(index)
     return home, index
 
 

@@ -71,3 +71,22 @@ def seed_short_links(sellers):
             )
             created += was_created
     return created
+
+
+# A category the untrusted demo seller proposed, waiting for the demo editor's approval
+# (Wagtail admin: Catalogue > Categories, filter "Awaiting approval").
+DEMO_PROPOSAL = ("Field recordings", "Ambient sound captured outdoors: cities, forests, weather.")
+
+
+def seed_category_proposal(sellers):
+    """Propose one category for the last demo seller, once; returns 1 if it was made."""
+    from catalogue.models import CategoryStatus, ProductCategory
+
+    if not sellers:
+        return 0
+    name, description = DEMO_PROPOSAL
+    _category, created = ProductCategory.objects.get_or_create(
+        name=name,
+        defaults={"description": description, "owner": sellers[-1], "status": CategoryStatus.PENDING},
+    )
+    return int(created)

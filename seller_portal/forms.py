@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.images.fields import WagtailImageField
 from wagtail.images.utils import get_allowed_image_extensions
 
-from catalogue import fees
+from catalogue import fees, moderation
 from catalogue.models import DiscountCode, ProductCategory, ProductPage
 from catalogue.models.discounts import CODE_MAX_LENGTH as DISCOUNT_CODE_MAX_LENGTH
 from catalogue.models.discounts import normalize_code as normalize_discount_code
@@ -131,6 +131,9 @@ class ProductForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].empty_label = _("Choose a category")
+        # Approved categories, and the seller's own proposals awaiting approval (labelled).
+        self.fields["category"].queryset = moderation.categories_offered_to(self.instance.seller_id)
+        self.fields["category"].label_from_instance = moderation.category_choice_label
         cover = self.fields["cover"]
         cover.help_text = _("Landscape, at least 1200 × 900 pixels; shown cropped to 4:3. %(formats)s") % {
             "formats": cover.help_text

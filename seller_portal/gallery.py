@@ -23,6 +23,7 @@ from wagtail.images import get_image_model
 from wagtail.images.fields import WagtailImageField
 from wagtail.images.utils import get_allowed_image_extensions
 
+from catalogue import moderation
 from catalogue.models import ProductGalleryImage, ProductPage
 from catalogue.previews import GALLERY_THUMB_SPEC
 
@@ -81,7 +82,8 @@ def save_gallery(product, seller, draft, items):
     for position, item in enumerate(items):
         item.sort_order = position
     draft.gallery_images = items
-    publish = product.live and not product.has_unpublished_changes
+    # A seller the editors have not trusted yet submits the change for review instead.
+    publish = product.live and not product.has_unpublished_changes and not moderation.needs_review(seller)
     draft.seller = seller
     if not draft.live:
         draft.save()

@@ -18,6 +18,7 @@ from wagtail.actions.unpublish_page import UnpublishPageAction
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
+from catalogue import moderation
 from catalogue.extensions import product_sync_provider
 from catalogue.models import CatalogueIndexPage, ProductPage
 from catalogue.referrals import REFERRALS_SESSION_KEY
@@ -79,12 +80,13 @@ def store_image(upload, title, seller, fallback_title=None):
 
 
 @transaction.atomic
-def create_product(page, seller, *, publish, cover=None):
+def create_product(page, seller, *, publish, cover=None, submit=False):
     """Create ``page`` (an unsaved ``ProductPage`` from the form) under the catalogue index.
 
     It always starts as a draft with a first revision, as in Wagtail admin; ``publish``
-    then publishes that revision. Dodo hears of it through the signals, once, after the
-    transaction commits.
+    then publishes that revision, ``submit`` sends it to the editors' review instead
+    (``catalogue.moderation``: the portal decides which one a seller may do). Dodo hears
+    of it through the signals, once, after the transaction commits.
     """
     page.seller = seller
     page.live = False
@@ -95,18 +97,26 @@ def create_product(page, seller, *, publish, cover=None):
     revision = page.save_revision(user=seller, log_action=True)
     if publish:
         revision.publish(user=seller, skip_permission_checks=True)
-    logger.info("Product #%s: created by seller #%s (%s)", page.pk, seller.pk, "published" if publish else "draft")
+    elif submit:
+        moderation.submit_for_review(page, seller)
+    logger.info("Product #%s: created by seller #%s (%s)", page.pk, seller.pk, _outcome(publish, submit))
     return page
 
 
+def _outcome(publish, submit):
+    return "published" if publish else "submitted for review" if submit else "draft"
+
+
 @transaction.atomic
-def update_product(page, seller, *, publish, cover=None):
+def update_product(page, seller, *, publish, cover=None, submit=False):
     """Save the seller's changes to ``page`` (the latest revision, edited by the form).
 
-    ``publish`` publishes them; otherwise they are kept as a draft revision. A draft of a
-    live product leaves the live page, and therefore Dodo, untouched until it is
-    published. A product that was never published is saved in full as well, as Wagtail
-    admin does, so its listing shows the latest title.
+    ``publish`` publishes them; ``submit`` sends them to the editors' review; otherwise
+    they are kept as a draft revision, and a review still in progress is withdrawn (the
+    editors must not approve a revision the seller has since replaced). A draft, or a
+    revision in review, of a live product leaves the live page, and therefore Dodo,
+    untouched until it is published. A product that was never published is saved in
+    full as well, as Wagtail admin does, so its listing shows the latest title.
     """
     page.seller = seller
     if cover is not None:
@@ -116,7 +126,11 @@ def update_product(page, seller, *, publish, cover=None):
     revision = page.save_revision(user=seller, log_action=True)
     if publish:
         revision.publish(user=seller, skip_permission_checks=True)
-    logger.info("Product #%s: edited by seller #%s (%s)", page.pk, seller.pk, "published" if publish else "draft")
+    elif submit:
+        moderation.submit_for_review(page, seller)
+    else:
+        moderation.withdraw_from_review(page, seller)
+    logger.info("Product #%s: edited by seller #%s (%s)", page.pk, seller.pk, _outcome(publish, submit))
     return page
 
 
@@ -126,6 +140,15 @@ def publish_product(page, seller):
     revision = page.get_latest_revision() or page.save_revision(user=seller, log_action=True)
     revision.publish(user=seller, skip_permission_checks=True)
     logger.info("Product #%s: published by seller #%s", page.pk, seller.pk)
+
+
+@transaction.atomic
+def submit_product(page, seller):
+    """Send the latest revision of ``page`` to the editors' review (a seller who may not
+    publish directly, ``catalogue.moderation.needs_review``)."""
+    if page.get_latest_revision() is None:
+        page.save_revision(user=seller, log_action=True)
+    moderation.submit_for_review(page, seller)
 
 
 @transaction.atomic
@@ -148,11 +171,9 @@ def delete_product(page, seller):
 
 
 def save_category(category, seller):
-    """Save a category the seller created or edits; the slug comes from the signal."""
-    category.owner = seller
-    category.save()
-    logger.info("Category #%s: saved by seller #%s", category.pk, seller.pk)
-    return category
+    """Save a category the seller created or edits: a proposal that waits for an editor's
+    approval (``catalogue.moderation.propose_category``); the slug comes from the signal."""
+    return moderation.propose_category(category, seller)
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ products, categories, links and discount codes, ``tests/catalogue/support/test_s
 from django.urls import path
 
 from . import earnings, reviews, views
+from .analytics import AnalyticsView
 from .gallery import GalleryItemView, GalleryView
 from .profile import ProfileView
 from .releases import NewVersionView, ProductFileRemoveView, ProductFilesView
@@ -38,6 +39,8 @@ urlpatterns = [
     path("categories/new/", views.CategoryCreateView.as_view(), name="category_create"),
     path("categories/<int:pk>/edit/", views.CategoryEditView.as_view(), name="category_edit"),
     path("categories/<int:pk>/delete/", views.CategoryDeleteView.as_view(), name="category_delete"),
+    # Views, checkout starts, orders and refunds per product and period (seller_portal/analytics.py)
+    path("analytics/", AnalyticsView.as_view(), name="analytics"),
     # Earnings: balance, entries, payouts and payout details (seller_portal/earnings.py)
     path("earnings/", earnings.EarningsView.as_view(), name="earnings"),
     path("earnings/export.csv", earnings.EarningsExportView.as_view(), name="earnings_export"),

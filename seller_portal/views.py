@@ -25,7 +25,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView
 
 from accounts.mixins import IsSellerMixin
-from catalogue import discounts
+from catalogue import discounts, moderation
 from catalogue.models import (
     CatalogueIndexPage,
     CategoryInUseError,
@@ -43,6 +43,7 @@ from catalogue.support import views as tickets
 from catalogue.support.services import seller_ticket_counts
 
 from . import orders, services, stats
+from .codes import normalize_code
 from .forms import CategoryForm, DiscountCodeForm, ProductForm, ShortLinkForm
 from .mixins import SellerObjectMixin
 from .models import SellerCatalogue, ShortLink
@@ -92,7 +93,8 @@ class ProductListView(IsSellerMixin, ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        return services.seller_products(self.request.user)
+        # Each product's open review comes with the page: one query, however many rows.
+        return moderation.with_review_states(services.seller_products(self.request.user))
 
     @cached_property
     def seller_catalogue(self):
@@ -105,8 +107,10 @@ class ProductListView(IsSellerMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Paginated first: only the page's products have their orders summed.
-        context["products"] = context["object_list"] = services.add_sales_figures(context["object_list"])
+        products = moderation.add_reviews(services.add_sales_figures(context["object_list"]))
+        context["products"] = context["object_list"] = products
         context["storage_usage"] = self.seller_catalogue.storage_usage
+        context["needs_review"] = moderation.needs_review(self.request.user)
         return context
 
 
@@ -129,11 +133,18 @@ class ProductFormView(IsSellerMixin, View):
     def get_instance(self):
         raise NotImplementedError
 
-    def save(self, form, publish):
+    def save(self, form, publish, submit):
         raise NotImplementedError
 
     def get_context(self, form):
-        return {"form": form, "product": self.product, "is_new": self.product is None}
+        return {
+            "form": form,
+            "product": self.product,
+            "is_new": self.product is None,
+            # An untrusted seller's "Publish" is "Submit for review" (catalogue.moderation).
+            "needs_review": moderation.needs_review(self.request.user),
+            "review": moderation.review_of(self.product) if self.product is not None else None,
+        }
 
     def get(self, request, *args, **kwargs):
         self.product = self.load_product()
@@ -143,13 +154,30 @@ class ProductFormView(IsSellerMixin, View):
     def post(self, request, *args, **kwargs):
         self.product = self.load_product()
         form = ProductForm(request.POST, request.FILES, instance=self.get_instance())
-        publish = request.POST.get("action") == "publish"
+        # "Publish" from a seller the editors have not trusted yet is a request for review,
+        # whatever the button said: a crafted POST cannot publish directly.
+        wants_live = request.POST.get("action") in ("publish", "submit")
+        submit = wants_live and moderation.needs_review(request.user)
+        publish = wants_live and not submit
+        was_in_review = self.product is not None and moderation.review_of(self.product).in_review
         if form.is_valid():
-            page = self.save(form, publish)
+            try:
+                page = self.save(form, publish, submit)
+            except moderation.ModerationError as error:
+                messages.error(request, str(error))
+                return render(request, self.template_name, self.get_context(form))
             if advice := form.price_advice():
                 messages.warning(request, advice)
             if publish:
                 messages.success(request, _("“%(title)s” is live in the catalogue.") % {"title": page.title})
+            elif submit:
+                messages.success(request, submitted_message(page))
+            elif was_in_review:
+                messages.success(
+                    request,
+                    _("“%(title)s” is saved as a draft and withdrawn from review. Submit it again when it is ready.")
+                    % {"title": page.draft_title or page.title},
+                )
             elif page.live:
                 messages.success(
                     request,
@@ -173,9 +201,10 @@ class ProductCreateView(ProductFormView):
         # The seller is set here and again by the service: never from the POST.
         return ProductPage(seller=self.request.user)
 
-    def save(self, form, publish):
+    def save(self, form, publish, submit):
         page = form.save(commit=False)
-        return services.create_product(page, self.request.user, publish=publish, cover=form.cleaned_data.get("cover"))
+        cover = form.cleaned_data.get("cover")
+        return services.create_product(page, self.request.user, publish=publish, submit=submit, cover=cover)
 
 
 class ProductEditView(SellerObjectMixin, ProductFormView):
@@ -188,9 +217,10 @@ class ProductEditView(SellerObjectMixin, ProductFormView):
         # Edit the latest revision, drafts included, as Wagtail admin does.
         return self.product.get_latest_revision_as_object()
 
-    def save(self, form, publish):
+    def save(self, form, publish, submit):
         page = form.save(commit=False)
-        return services.update_product(page, self.request.user, publish=publish, cover=form.cleaned_data.get("cover"))
+        cover = form.cleaned_data.get("cover")
+        return services.update_product(page, self.request.user, publish=publish, submit=submit, cover=cover)
 
 
 class ProductActionView(SellerObjectMixin, View):
@@ -206,9 +236,36 @@ class ProductActionView(SellerObjectMixin, View):
 
 
 class ProductPublishView(ProductActionView):
+    """Publish, or, for a seller the editors have not trusted yet, submit for review."""
+
     def act(self, product):
-        services.publish_product(product, self.request.user)
-        messages.success(self.request, _("“%(title)s” is live in the catalogue.") % {"title": product.title})
+        if not moderation.needs_review(self.request.user):
+            services.publish_product(product, self.request.user)
+            messages.success(self.request, _("“%(title)s” is live in the catalogue.") % {"title": product.title})
+            return
+        if moderation.review_of(product).in_review:
+            messages.info(self.request, _("“%(title)s” is already in review.") % {"title": product.title})
+            return
+        try:
+            services.submit_product(product, self.request.user)
+        except moderation.ModerationError as error:
+            messages.error(self.request, str(error))
+            return
+        messages.success(self.request, submitted_message(product))
+
+
+def submitted_message(product):
+    """What a seller reads after submitting a product for review."""
+    title = product.draft_title or product.title
+    if product.live:
+        return _(
+            "Your changes to “%(title)s” are submitted for review. The live page stays as it is until an editor "
+            "approves them; we'll email you either way."
+        ) % {"title": title}
+    return _(
+        "“%(title)s” is submitted for review. Editors check new products before they go live; "
+        "we'll email you when they decide."
+    ) % {"title": title}
 
 
 class ProductUnpublishView(ProductActionView):
@@ -263,7 +320,9 @@ class CategoryListView(IsSellerMixin, ListView):
         context = super().get_context_data(**kwargs)
         index = CatalogueIndexPage.objects.first()
         for category in context["categories"]:
-            category.url = index.category_url(category) if index else ""
+            # Only an approved category has a page shoppers can open.
+            category.url = index.category_url(category) if index and category.is_approved else ""
+            category.may_change = moderation.seller_may_change(category)
         return context
 
 
@@ -274,19 +333,43 @@ class CategoryFormMixin:
 
     def form_valid(self, form):
         self.object = services.save_category(form.save(commit=False), self.request.user)
-        messages.success(self.request, _("Category “%(name)s” is saved.") % {"name": self.object.name})
+        messages.success(
+            self.request,
+            _(
+                "Category “%(name)s” is proposed. An editor approves it before shoppers see it; until then only "
+                "your products can use it, and we'll email you when they decide."
+            )
+            % {"name": self.object.name},
+        )
         return HttpResponseRedirect(self.get_success_url())
+
+
+class ProposalOnlyMixin:
+    """A seller changes or deletes only their own proposals: an approved category is the
+    marketplace's (other sellers' products, the home page), so editors look after it."""
+
+    def dispatch(self, request, *args, **kwargs):
+        # After the role check (the seller mixins come first), before any change.
+        category = self.get_object()
+        if not moderation.seller_may_change(category):
+            messages.info(
+                request,
+                _("“%(name)s” is approved, so editors look after it now. Write to us to rename it.")
+                % {"name": category.name},
+            )
+            return redirect("seller_portal:categories")
+        return super().dispatch(request, *args, **kwargs)
 
 
 class CategoryCreateView(IsSellerMixin, CategoryFormMixin, CreateView):
     model = ProductCategory
 
 
-class CategoryEditView(SellerObjectMixin, CategoryFormMixin, UpdateView):
+class CategoryEditView(SellerObjectMixin, ProposalOnlyMixin, CategoryFormMixin, UpdateView):
     model = ProductCategory
 
 
-class CategoryDeleteView(SellerObjectMixin, View):
+class CategoryDeleteView(SellerObjectMixin, ProposalOnlyMixin, View):
     model = ProductCategory
     template_name = "seller_portal/category_delete.html"
 
@@ -563,4 +646,7 @@ def follow_short_link(request, code):
     if not url or not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
         logger.warning("Short link %s: product #%s has no URL on this site", code, product.pk)
         raise Http404("The product is not reachable on this site")
-    return HttpResponseRedirect(url)
+    # The fragment tells the page's view counter (static/js/product_page.js) which link
+    # was followed; browsers keep it through the redirect and never send it to a server,
+    # so the product page stays one cached page for everyone.
+    return HttpResponseRedirect(f"{url}#via={normalize_code(code)}")

@@ -4,6 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from catalogue.analytics_views import product_viewed
 from catalogue.storefronts import StorefrontView
 from seller_portal.views import follow_short_link
 
@@ -25,6 +26,8 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += [
+    # The product page's view beacon (catalogue/analytics_views.py): counts in the cache only.
+    path("p/viewed/", product_viewed, name="product_viewed"),
     # Sellers' short links: count the click, redirect to the product page.
     path("s/<str:code>/", follow_short_link, name="short_link"),
     # Sellers' public storefronts (catalogue.storefronts).

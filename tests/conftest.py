@@ -74,7 +74,9 @@ def customer(db):
 
 @pytest.fixture
 def seller(db):
-    return SellerFactory()
+    # Trusted: publishes directly, as the portal tests expect. A new seller is not trusted,
+    # and their products go to the editors' review (tests/*/test_*moderation.py).
+    return SellerFactory(is_trusted_seller=True)
 
 
 @pytest.fixture

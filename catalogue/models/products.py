@@ -214,6 +214,11 @@ class ProductCategory(models.Model):
             raise CategoryInUseError(self, count)
         return super().delete(*args, **kwargs)
 
+    @property
+    def is_approved(self):
+        """Whether shoppers may see this category (its name on cards, its page, filters)."""
+        return self.status == CategoryStatus.APPROVED
+
 
 class CategoryInUseError(ProtectedError):
     """A category cannot be deleted while products are filed under it.
@@ -340,7 +345,7 @@ class CatalogueIndexPage(RoutablePageMixin, Page):
     def all_products(self, request):
         """``/catalogue/``: every live product; ``?category=`` jumps to that category."""
         slug = request.GET.get("category", "").strip()
-        if slug and ProductCategory.objects.filter(slug=slug).exists():
+        if slug and ProductCategory.objects.filter(slug=slug, status=CategoryStatus.APPROVED).exists():
             # One address per category: the filter form lands on the category page.
             params = {key: value for key, value in request.GET.items() if key in ("q", "sort") and value}
             url = self.category_url(slug)
@@ -386,10 +391,11 @@ class CatalogueIndexPage(RoutablePageMixin, Page):
         and chips (and ``category_page``, which picks from them).
 
         A category without live products is left out, so its page answers 404: shoppers
-        are never led to an empty shelf. Editors and sellers still see every category in
+        are never led to an empty shelf, nor is a category editors have not approved
+        (``catalogue.moderation``). Editors and sellers still see every category in
         Wagtail admin and the seller portal, which do not read this list.
         """
-        categories = list(ProductCategory.objects.filter(live_product_count__gt=0))
+        categories = list(ProductCategory.objects.filter(live_product_count__gt=0, status=CategoryStatus.APPROVED))
         for category in categories:
             category.url = self.category_url(category)
         return categories
@@ -911,7 +917,7 @@ class ProductPage(Page):
         # Routing through the catalogue index caches it as the parent: no query then.
         index_page = self.get_parent().specific if self.path else None
         context["catalogue_index"] = index_page
-        if index_page is not None and self.category_id:
+        if index_page is not None and self.category_id and self.category.is_approved:
             context["category_url"] = index_page.category_url(self.category)
         return context
 
@@ -925,8 +931,9 @@ class ProductPage(Page):
 
     def related_products(self, limit=RELATED_PRODUCTS_LIMIT):
         """Other live products of the same category, newest first: a lazy queryset, read
-        only when the page's "More in ..." section is not in the fragment cache."""
-        if not self.category_id:
+        only when the page's "More in ..." section is not in the fragment cache. None for a
+        category editors have not approved: shoppers are never shown its name."""
+        if not self.category_id or not self.category.is_approved:
             return ProductPage.objects.none()
         return (
             ProductPage.objects.live()

@@ -490,6 +490,14 @@ SELLER_STORAGE_QUOTA = env.int("SELLER_STORAGE_QUOTA", default=5 * 1024**3)
 ORPHAN_FILE_GRACE_HOURS = env.float("ORPHAN_FILE_GRACE_HOURS", default=24)
 # Files in storage that no product or attachment names any more are deleted daily.
 TASK_SCHEDULE["orphan-files"] = {"task": "catalogue.tasks.cleanup_orphan_files", "every": 24 * 3600}
+# Product page views and checkout starts are counted in the default cache and added to
+# the daily rows by the worker every this many seconds (catalogue.analytics; at least 60:
+# counters are kept per minute).
+ANALYTICS_FLUSH_INTERVAL = env.int("ANALYTICS_FLUSH_INTERVAL", default=60)
+TASK_SCHEDULE["product-analytics"] = {
+    "task": "catalogue.tasks.flush_product_analytics",
+    "every": max(ANALYTICS_FLUSH_INTERVAL, 60),
+}
 
 # SUPPORT
 # Files customers and sellers attach to support messages: private storage, served only to

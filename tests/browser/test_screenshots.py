@@ -98,6 +98,13 @@ def shop(browser_site, dodo_settings):
         links=[{"label": "Newsletter", "url": "https://northlight.example.com/news"}],
     )
     previews = products[2]
+    # Short links and 90 days of product traffic (catalogue.analytics_demo): the short links
+    # page and the analytics page.
+    from catalogue.analytics_demo import seed_traffic
+    from tests.factories import ShortLinkFactory
+
+    maya_links = [ShortLinkFactory(seller=maya, product=product, code=f"shot-{product.pk}") for product in products[:4:2]]
+    seed_traffic({link.product_id: [link.code] for link in maya_links})
     previews.video_url = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
     previews.save()
     for number, colour in enumerate(["#7c3aed", "#0e9f6e", "#f97316"]):
@@ -137,6 +144,8 @@ def test_pages(shop, browser_site, chromium, width):
     page.wait_for_load_state()
     page.goto(base + "/account/products/")
     _check(page, width, "library")
+    page.goto(base + "/account/orders/")
+    _check(page, width, "account-orders")
     page.goto(base + "/account/open-shop/")
     _check(page, width, "open-shop")
     response = page.goto(base + "/seller/")
@@ -150,11 +159,14 @@ def test_pages(shop, browser_site, chromium, width):
     for name, path in [
         ("seller-dashboard", "/seller/"),
         ("seller-products", "/seller/products/"),
+        ("seller-categories", "/seller/categories/"),
         ("seller-orders", "/seller/orders/"),
         ("seller-reviews", "/seller/reviews/"),
         ("seller-order", f"/seller/orders/{shop['sale'].pk}/"),
         ("seller-earnings", "/seller/earnings/"),
         ("seller-discounts", "/seller/discounts/"),
+        ("seller-short-links", "/seller/links/"),
+        ("seller-analytics", "/seller/analytics/"),
         ("seller-product-files", f"/seller/products/{shop['products'][0].pk}/files/"),
         ("seller-storefront", "/seller/profile/"),
         ("seller-gallery", f"/seller/products/{shop['previews'].pk}/gallery/"),

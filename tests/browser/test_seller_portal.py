@@ -58,8 +58,9 @@ def big_pdf(size):
 
 @pytest.fixture
 def seller_site(browser_site, dodo_settings):
-    """The live site, Dodo pointed at the emulator, a signed-up seller and a category."""
-    seller = SellerFactory(first_name="Maya", last_name="Okafor")
+    """The live site, Dodo pointed at the emulator, a trusted seller (publishes directly;
+    tests/browser/test_moderation.py is a new seller's review) and a category."""
+    seller = SellerFactory(first_name="Maya", last_name="Okafor", is_trusted_seller=True)
     ProductCategoryFactory(name="E-books")
     return browser_site, seller
 

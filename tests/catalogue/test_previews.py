@@ -134,7 +134,7 @@ def test_the_gallery_keeps_the_product_page_budget_however_many_pictures(
 
 
 def test_a_published_gallery_change_shows_on_the_cached_page(client, site_tree):
-    seller = SellerFactory()
+    seller = SellerFactory(is_trusted_seller=True)
     product = ProductPageFactory(seller=seller, with_cover=True)
     assert "gallery-slide" not in client.get(product.url).content.decode()
     client.force_login(seller)
@@ -148,7 +148,7 @@ def test_a_published_gallery_change_shows_on_the_cached_page(client, site_tree):
 
 
 def test_the_seller_adds_reorders_and_removes_gallery_pictures(client, site_tree):
-    seller = SellerFactory()
+    seller = SellerFactory(is_trusted_seller=True)
     product = ProductPageFactory(seller=seller)
     client.force_login(seller)
     url = f"/seller/products/{product.pk}/gallery/"
@@ -180,7 +180,7 @@ def test_the_seller_adds_reorders_and_removes_gallery_pictures(client, site_tree
 
 
 def test_a_gallery_change_to_a_product_with_a_pending_draft_waits_for_publishing(client, site_tree):
-    seller = SellerFactory()
+    seller = SellerFactory(is_trusted_seller=True)
     product = ProductPageFactory(seller=seller)
     client.force_login(seller)
     client.post(
@@ -198,7 +198,7 @@ def test_a_gallery_change_to_a_product_with_a_pending_draft_waits_for_publishing
 
 
 def test_the_product_form_takes_a_sample_and_a_video_and_explains_a_wrong_address(client, site_tree):
-    seller = SellerFactory()
+    seller = SellerFactory(is_trusted_seller=True)
     product = ProductPageFactory(seller=seller)
     client.force_login(seller)
     url = f"/seller/products/{product.pk}/edit/"
@@ -223,7 +223,7 @@ def test_the_product_form_takes_a_sample_and_a_video_and_explains_a_wrong_addres
 def test_another_sellers_gallery_is_404(client, site_tree):
     product = ProductPageFactory()
     item = ProductGalleryImageFactory(product=product)
-    client.force_login(SellerFactory())
+    client.force_login(SellerFactory(is_trusted_seller=True))
     assert client.get(f"/seller/products/{product.pk}/gallery/").status_code == 404
     response = client.post(
         f"/seller/products/{product.pk}/gallery/change/", {"image": item.image_id, "action": "remove"}

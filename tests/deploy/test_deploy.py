@@ -285,6 +285,18 @@ def _deploy_and_shop(services, smtp, processes, ports, proxies, emulator, tmp_pa
     assert listed.status_code == 302, listed.text[:3000]
     products = seller.get(b, "/seller/products/")
     product_id = re.search(r"/seller/products/(\d+)/edit/", products.text).group(1)
+    # A new seller is not trusted: the product waits for the editors' review. The editor
+    # approves it in Wagtail admin on B (the action on A's page), which publishes it.
+    assert "In review" in products.text
+    review = editor.get(b, f"/admin/pages/{product_id}/edit/")
+    # The page's "Approve" menu item names the review's task state (the comment dialog's URL).
+    task_state = re.search(rf"/workflow/collect_action_data/{product_id}/approve/(\d+)/", review.text).group(1)
+    approve = f"/admin/pages/workflow/action/{product_id}/approve/{task_state}/"
+    token = editor.csrf(a, f"/admin/pages/{product_id}/edit/")
+    approved = editor.post(a, approve, {"csrfmiddlewaretoken": token, "comment": "Welcome!"})
+    assert approved.status_code in (200, 302), approved.text[:2000]
+    # The worker emails the seller (the activation email was the first).
+    assert smtp.wait_for("maker@shop.test", count=2)[-1]["Subject"].startswith("Approved: Field guide to deploys")
     # The worker creates it on Dodo.
     wait_for(lambda: emulator.state().get("products"), "the product on Dodo")
 

@@ -23,9 +23,9 @@ import pytest
 from dodo import ratelimit
 from dodo.client import get_client
 from dodo.exceptions import DodoNotConfigured, DodoRateLimited
+from tests.redis_server import REDIS_URL, require_redis
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def _arrivals(log, path=None):
@@ -145,25 +145,8 @@ print(json.dumps(errors), flush=True)
 """
 
 
-def _require_redis():
-    """Skip (fail on CI) unless the Redis server at 127.0.0.1:6379 answers."""
-    try:
-        import redis
-    except ImportError:
-        problem = "the redis package is not installed (`pip install -r requirements.txt`)"
-    else:
-        try:
-            redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
-            return
-        except (redis.exceptions.RedisError, OSError) as exc:
-            problem = f"no Redis server answers at {REDIS_URL} ({type(exc).__name__}: {exc})"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{problem}; CI must run a Redis server for this test")
-    pytest.skip(problem)
-
-
 def test_two_processes_sharing_redis_stay_within_the_limit(dodo_settings, dodo_emulator, tmp_path):
-    _require_redis()
+    require_redis()
     config = {
         "threads": 5,
         "calls": 3,

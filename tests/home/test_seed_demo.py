@@ -100,7 +100,12 @@ def test_users_by_role(demo):
 def test_a_catalogue_of_six_categories_and_forty_products_with_covers_and_real_files(demo):
     # Forty products, then one pay-what-you-want and one free one (issue 15).
     assert "6 new categories, 42 new products" in demo.first
-    assert ProductCategory.objects.count() == 6
+    # Six approved, and one the untrusted demo seller proposed (catalogue.moderation).
+    assert ProductCategory.objects.filter(status="approved").count() == 6
+    assert list(ProductCategory.objects.filter(status="pending").values_list("owner__email", flat=True)) == [
+        "lars@example.com"
+    ]
+    assert "Category proposals awaiting an editor: 1 new." in demo.first
     products = ProductPage.objects.live().select_related("seller", "cover_image")
     assert products.count() == 42
     pwyw = products.get(pay_what_you_want=True)

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from catalogue.models import ProductCategory
+from catalogue.models import CategoryStatus, ProductCategory
 from tests.factories import ProductCategoryFactory, ProductPageFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,8 @@ def test_a_category_form_with_errors_keeps_what_was_typed(seller_client, site_tr
 
 
 def test_editing_a_category(seller_client, seller, site_tree):
-    category = ProductCategoryFactory(name="Old", owner=seller)
+    # A proposal (an approved category is the editors': tests/seller_portal/test_category_proposals.py).
+    category = ProductCategoryFactory(name="Old", owner=seller, status=CategoryStatus.PENDING)
     slug = category.slug
     seller_client.post(reverse("seller_portal:category_edit", args=[category.pk]), {"name": "New", "description": ""})
     category.refresh_from_db()
@@ -63,7 +64,7 @@ def test_editing_a_category(seller_client, seller, site_tree):
 
 
 def test_deleting_an_empty_category(seller_client, seller, site_tree):
-    category = ProductCategoryFactory(owner=seller)
+    category = ProductCategoryFactory(owner=seller, status=CategoryStatus.PENDING)
     url = reverse("seller_portal:category_delete", args=[category.pk])
     assert "No products use it" in seller_client.get(url).content.decode()
     assert seller_client.post(url).status_code == 302
@@ -71,7 +72,7 @@ def test_deleting_an_empty_category(seller_client, seller, site_tree):
 
 
 def test_deleting_a_category_with_products_is_refused_with_a_message(seller_client, seller, site_tree):
-    category = ProductCategoryFactory(name="Busy", owner=seller)
+    category = ProductCategoryFactory(name="Busy", owner=seller, status=CategoryStatus.REJECTED)
     ProductPageFactory(category=category)
     url = reverse("seller_portal:category_delete", args=[category.pk])
     assert "cannot be deleted" in seller_client.get(url).content.decode()

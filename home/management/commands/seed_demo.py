@@ -7,6 +7,7 @@ run changes nothing.
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, seed_users
+from catalogue.analytics_demo import seed_traffic
 from catalogue.demo import seed_catalogue, seed_pricing_demos
 from catalogue.discount_demo import seed_discount_codes
 from catalogue.order_demo import seed_orders
@@ -16,7 +17,8 @@ from catalogue.storefront_demo import seed_previews, seed_storefronts
 from catalogue.support.demo import seed_tickets
 from home.legal import ensure_legal_pages
 from home.site_tree import ensure_site_tree
-from seller_portal.demo import seed_short_links
+from seller_portal.demo import seed_category_proposal, seed_short_links
+from seller_portal.models import ShortLink
 
 
 class Command(BaseCommand):
@@ -47,6 +49,7 @@ class Command(BaseCommand):
         reviews = seed_reviews([u for _, u, _ in users if u.is_customer and not u.is_seller])
         self.stdout.write(f"Reviews: {reviews} new (verified buyers' ratings, some with the seller's reply).")
         self.stdout.write(f"Short links: {short_links} new, with clicks, for the demo sellers.")
+        self.stdout.write(f"Category proposals awaiting an editor: {seed_category_proposal(sellers)} new.")
         self.stdout.write(
             f"Storefronts: {seed_storefronts(sellers)} profiles filled; previews (gallery, video, sample) "
             f"added to {seed_previews()} products."
@@ -55,6 +58,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Payouts: {seed_payouts(sellers, [u for _, u, _ in users if u.is_customer and not u.is_seller])} new, with older sales past the hold period and payout details."
         )
+        codes = {}
+        for product_id, code in ShortLink.objects.values_list("product_id", "code"):
+            codes.setdefault(product_id, []).append(code.lower())
+        self.stdout.write(f"Product traffic: 90 days of views for {seed_traffic(codes)} products.")
         self.stdout.write("")
         self.stdout.write("Log in at http://127.0.0.1:8000/accounts/login/ (editors: /admin/)")
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")

@@ -77,7 +77,7 @@ def test_the_project_schedule_names_tasks_that_exist():
 
     from site_config.settings import base
 
-    assert set(base.TASK_SCHEDULE) == {"prune-task-results", "dodo-reconcile", "orphan-files"}
+    assert set(base.TASK_SCHEDULE) == {"prune-task-results", "dodo-reconcile", "orphan-files", "product-analytics"}
     for entry in base.TASK_SCHEDULE.values():
         assert isinstance(import_string(entry["task"]), Task)
         assert entry["every"] >= 60
