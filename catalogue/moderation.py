@@ -222,6 +222,11 @@ def _mute_wagtail_decision_emails(seller):
         profile.save(update_fields=["approved_notifications", "rejected_notifications"])
 
 
+def _lock(product):
+    """Lock the product's row: two "Submit" presses at once must not start two reviews."""
+    ProductPage.objects.select_for_update().filter(pk=product.pk).values_list("pk", flat=True).first()
+
+
 @transaction.atomic
 def submit_for_review(product, seller):
     """Submit ``product``'s latest revision to the editors on behalf of its seller.
@@ -233,6 +238,7 @@ def submit_for_review(product, seller):
     """
     from wagtail.models import WorkflowState
 
+    _lock(product)
     workflow_state = product.workflow_states.active().select_related("current_task_state").first()
     _mute_wagtail_decision_emails(seller)
     if workflow_state is not None and workflow_state.status == WorkflowState.STATUS_NEEDS_CHANGES:
@@ -256,6 +262,7 @@ def withdraw_from_review(product, seller):
     comment, until the seller submits again. Returns whether a review was withdrawn."""
     from wagtail.models import WorkflowState
 
+    _lock(product)
     workflow_state = product.workflow_states.filter(status=WorkflowState.STATUS_IN_PROGRESS).first()
     if workflow_state is None:
         return False

@@ -90,6 +90,10 @@ def save_gallery(product, seller, draft, items):
     revision = draft.save_revision(user=seller, log_action=True)
     if publish:
         revision.publish(user=seller, skip_permission_checks=True)
+    else:
+        # Approval publishes the latest revision: a review in progress would put this
+        # unreviewed gallery live with it. Like any saved draft, the change withdraws it.
+        moderation.withdraw_from_review(product, seller)
     logger.info("Product #%s: gallery edited by seller #%s (%s)", product.pk, seller.pk, "live" if publish else "draft")
     return publish
 

@@ -25,7 +25,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from catalogue import releases
+from catalogue import moderation, releases
 from catalogue.models import ProductFile, ProductPage
 from catalogue.models.releases import NOTE_MAX_LENGTH
 from catalogue.quota import check_storage_quota
@@ -152,7 +152,27 @@ def _current_files(product):
     )
 
 
-class ProductFilesView(SellerObjectMixin, View):
+UNTRUSTED_FILES_MESSAGE = _(
+    "Until the editors mark your shop as trusted, a product's files change only through review: "
+    "replace the main file in the product form and submit it for review."
+)
+
+
+class TrustedFilesMixin:
+    """Extra files and new versions reach buyers at once, past the editors' review, so
+    only trusted sellers change them here; the others change the main file in the product
+    form, which goes through review (``catalogue.moderation``). Listed after the seller
+    mixin, so the sign-in and role checks come first."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "POST" and moderation.needs_review(request.user):
+            self.get_object()  # another seller's product is still a 404
+            messages.error(request, UNTRUSTED_FILES_MESSAGE)
+            return redirect("seller_portal:product_files", pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ProductFilesView(SellerObjectMixin, TrustedFilesMixin, View):
     """The current version's files, the form to add more, and the version history."""
 
     model = ProductPage
@@ -165,6 +185,8 @@ class ProductFilesView(SellerObjectMixin, View):
             "files": list(_current_files(product)),
             "history": releases.release_summary(product),
             "form": form,
+            "can_change_files": not moderation.needs_review(self.request.user),
+            "untrusted_message": UNTRUSTED_FILES_MESSAGE,
         }
 
     def get(self, request, *args, **kwargs):
@@ -183,7 +205,7 @@ class ProductFilesView(SellerObjectMixin, View):
         return redirect("seller_portal:product_files", pk=product.pk)
 
 
-class ProductFileRemoveView(SellerObjectMixin, View):
+class ProductFileRemoveView(SellerObjectMixin, TrustedFilesMixin, View):
     """Remove one extra file of the current version: POST ``file`` (its id)."""
 
     model = ProductPage
@@ -207,7 +229,7 @@ class ProductFileRemoveView(SellerObjectMixin, View):
         return redirect("seller_portal:product_files", pk=product.pk)
 
 
-class NewVersionView(SellerObjectMixin, View):
+class NewVersionView(SellerObjectMixin, TrustedFilesMixin, View):
     """Publish a new version: the note, its files, and whether the old one is kept."""
 
     model = ProductPage
@@ -225,6 +247,9 @@ class NewVersionView(SellerObjectMixin, View):
 
     def get(self, request, *args, **kwargs):
         product = self.get_object()
+        if moderation.needs_review(request.user):
+            messages.error(request, UNTRUSTED_FILES_MESSAGE)
+            return redirect("seller_portal:product_files", pk=product.pk)
         return self.render_form(request, product, self.form(product))
 
     def post(self, request, *args, **kwargs):

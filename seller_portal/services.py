@@ -156,6 +156,8 @@ def unpublish_product(page, seller):
     """Take ``page`` off the catalogue; buyers keep their downloads."""
     # The portal has checked ownership; sellers hold no Wagtail page permissions.
     UnpublishPageAction(page, user=seller).execute(skip_permission_checks=True)
+    # An approval still to come would publish the product again against the seller's wish.
+    moderation.withdraw_from_review(page, seller)
     logger.info("Product #%s: unpublished by seller #%s", page.pk, seller.pk)
 
 

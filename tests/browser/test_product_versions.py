@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def versioned(browser_site):
-    seller = SellerFactory(first_name="Maya", last_name="Okafor")
+    seller = SellerFactory(first_name="Maya", last_name="Okafor", is_trusted_seller=True)
     customer = CustomerFactory(first_name="Chloe", last_name="Martin")
     product = ProductPageFactory(title="Watercolour Brushes", seller=seller, with_cover=True)
     add_product_files(product, "Brush presets for Procreate.pdf", "Quick start guide.pdf")

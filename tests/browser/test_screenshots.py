@@ -36,7 +36,7 @@ TITLES = [
 
 @pytest.fixture
 def shop(browser_site, dodo_settings):
-    maya = SellerFactory(first_name="Maya", last_name="Okafor")
+    maya = SellerFactory(first_name="Maya", last_name="Okafor", is_trusted_seller=True)
     lars = SellerFactory(first_name="Lars", last_name="Berg")
     categories = {}
     products = []

@@ -97,10 +97,13 @@ def test_editing_a_live_product_keeps_the_live_page_until_approved(newcomer_clie
     assert any("live page stays as it is" in message for message in _messages(response))
     assert "Changes in review" in response.content.decode()
 
-    # Unpublishing stays direct.
+    # Unpublishing stays direct, and withdraws the review: an approval must not publish
+    # the product again against the seller's wish.
     newcomer_client.post(reverse("seller_portal:product_unpublish", args=[page.pk]))
     page.refresh_from_db()
     assert not page.live
+    assert not moderation.review_of(page).in_review
+    assert not WorkflowState.objects.filter(object_id=str(page.pk), status=WorkflowState.STATUS_IN_PROGRESS).exists()
 
 
 def test_changes_requested_shows_the_editors_comment_and_resubmitting_resumes(
@@ -195,3 +198,44 @@ def test_a_gallery_change_of_a_new_seller_waits_for_review(newcomer_client, newc
     product.refresh_from_db()
     assert moderation.review_of(product).state == moderation.ReviewState.LIVE_CHANGES_IN_REVIEW
     assert not ProductGalleryImage.objects.filter(product=product).exists()
+
+
+def test_a_gallery_change_during_a_review_withdraws_it(newcomer_client, newcomer, site_tree):
+    """Approval publishes the latest revision: an unreviewed gallery must not ride along."""
+    from tests.catalogue.test_previews import png_upload
+
+    product = ProductPageFactory(seller=newcomer)
+    newcomer_client.post(reverse("seller_portal:product_publish", args=[product.pk]))
+    product.refresh_from_db()
+    assert moderation.review_of(product).in_review
+    newcomer_client.post(f"/seller/products/{product.pk}/gallery/", {"image": png_upload(), "caption": "Unchecked"})
+    product.refresh_from_db()
+    assert not moderation.review_of(product).in_review
+    assert not WorkflowState.objects.filter(object_id=str(product.pk), status=WorkflowState.STATUS_IN_PROGRESS).exists()
+
+
+def test_files_and_versions_change_only_for_trusted_sellers(newcomer_client, newcomer, site_tree):
+    """Extra files and new versions reach buyers at once, past review: a new seller changes
+    the main file through the product form instead."""
+    from catalogue.models import ProductFile
+
+    product = ProductPageFactory(seller=newcomer)
+    files_before = ProductFile.objects.filter(release__product=product).count()
+    page = newcomer_client.get(reverse("seller_portal:product_files", args=[product.pk])).content.decode()
+    assert "Publish a new version" not in page and "Add files" not in page
+    assert "go through review" not in page and "only through review" in page
+
+    response = newcomer_client.post(
+        reverse("seller_portal:product_files", args=[product.pk]), {"files": pdf_upload()}, follow=True
+    )
+    assert any("only through review" in message for message in _messages(response))
+    assert newcomer_client.get(reverse("seller_portal:product_version_new", args=[product.pk])).status_code == 302
+    newcomer_client.post(
+        reverse("seller_portal:product_version_new", args=[product.pk]), {"note": "v2", "files": pdf_upload()}
+    )
+    assert ProductFile.objects.filter(release__product=product).count() == files_before
+
+    # Another seller's product is still a 404, not a message.
+    other = ProductPageFactory(seller=SellerFactory())
+    response = newcomer_client.post(reverse("seller_portal:product_version_new", args=[other.pk]), {"note": "x"})
+    assert response.status_code == 404
