@@ -111,7 +111,9 @@ def test_wagtail_admin_works_under_the_policy(browser_site, page, csp_violations
     page.frame_locator("#w-preview-iframe").get_by_role("heading", name="Synth Presets, revised").wait_for()
 
     page.get_by_role("button", name="Save draft").click()
-    page.get_by_text("has been updated").first.wait_for()
+    # Saving runs the page's receivers and Wagtail's tasks in the request: on a loaded CI
+    # machine that has taken longer than Playwright's default 10 s.
+    page.get_by_text("has been updated").first.wait_for(timeout=30_000)
     draft = ProductPage.objects.get(pk=product.pk).get_latest_revision_as_object()
     assert draft.title == "Synth Presets, revised"
     assert "Now with more presets." in draft.body
