@@ -23,7 +23,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import CharField, Count, DecimalField, Exists, F, Min, OuterRef, Q, Sum, Value
+from django.db.models import CharField, Count, DecimalField, Exists, Min, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -41,12 +41,12 @@ from .models import (
     Dispute,
     MessageRole,
     Order,
-    OrderStatus,
     ProductCategory,
     SupportTicket,
     TicketMessage,
     TicketStatus,
 )
+from .revenue import REVENUE, SALE, SALE_STATUSES
 from .support.models import unanswered_q
 
 # Other apps add panels here: each registered callable takes the request and returns a
@@ -293,15 +293,8 @@ class UnansweredTicketsPanel(CountPanel):
         return list_url(SupportTicket)
 
 
-# Sales, by the seller dashboard's revenue rule (seller_portal/stats.py, which the
-# catalogue does not import): an order counts on the local day it was paid; a sale is an
-# order paid once (refunded or charged back since, maybe) for more than nothing; revenue
-# is what still-paid orders brought in, net of tax in the marketplace currency, less what
-# was refunded of them. Free orders are downloads, not sales.
-SALE_STATUSES = (OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.CHARGEBACK)
-IS_SALE = Q(status__in=SALE_STATUSES, amount__gt=0)
-COUNTS_AS_REVENUE = Q(status=OrderStatus.PAID)
-NET_SALE = Coalesce(F("net_amount"), F("amount")) - F("refunded_amount")
+# Sales, by the seller dashboard's revenue rule (catalogue.revenue), on the local day each
+# order was paid.
 MONEY = DecimalField(max_digits=14, decimal_places=3)
 # "7 days": today and the 6 days before it, as on the seller dashboard.
 WEEK_DAYS = 7
@@ -316,14 +309,14 @@ def sales_figures(today=None):
     tomorrow_start = local_midnight(today + timedelta(days=1))
     is_today = Q(paid_at__gte=today_start)
 
-    def revenue(condition):
-        return Coalesce(Sum(NET_SALE, filter=condition), Value(Decimal("0")), output_field=MONEY)
+    def revenue(condition=None):
+        return Coalesce(Sum(REVENUE, filter=condition), Value(Decimal("0")), output_field=MONEY)
 
     row = Order.objects.filter(paid_at__gte=week_start, paid_at__lt=tomorrow_start).aggregate(
-        today_sales=Count("pk", filter=IS_SALE & is_today),
-        today_revenue=revenue(COUNTS_AS_REVENUE & is_today),
-        week_sales=Count("pk", filter=IS_SALE),
-        week_revenue=revenue(COUNTS_AS_REVENUE),
+        today_sales=Count("pk", filter=SALE & is_today),
+        today_revenue=revenue(is_today),
+        week_sales=Count("pk", filter=SALE),
+        week_revenue=revenue(),
     )
     return {
         "today": (row["today_sales"], row["today_revenue"]),

@@ -83,6 +83,7 @@ from django.utils import timezone
 
 from .models import OrderStatus, ProductDailyStats, ProductPage, ProductTraffic, TaskEffect, TrafficKind
 from .models.analytics import SOURCE_MAX_LENGTH
+from .revenue import NET_AMOUNT, REVENUE, SALE
 
 logger = logging.getLogger(__name__)
 
@@ -492,10 +493,8 @@ def period_from_query(value, today=None):
     return period(days if days in PERIODS else DEFAULT_PERIOD, today=today)
 
 
-# The revenue rule of seller_portal.stats (see the module docstring), as expressions.
-SALE = Q(status__in=(OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.CHARGEBACK), amount__gt=0)
-NET_AMOUNT = Coalesce(F("net_amount"), F("amount"))
-REVENUE = Case(When(status=OrderStatus.PAID, then=NET_AMOUNT - F("refunded_amount")), default=Value(ZERO))
+# Refunds of the period's sales (see the module docstring); SALE and REVENUE are the
+# revenue rule (catalogue.revenue).
 IS_REFUND = Q(status=OrderStatus.REFUNDED) | Q(status=OrderStatus.PAID, refunded_amount__gt=0)
 REFUNDED = Case(
     When(status=OrderStatus.REFUNDED, then=NET_AMOUNT),
